@@ -71,8 +71,9 @@ def compare(files: dict[str, str], out: Path, *, hand_added: bool = True) -> lis
 
 
 def write(files: dict[str, str], out: Path) -> list[Change]:
-    """Make `out` hold `files` (plus its manifest); returns what changed. All or nothing."""
-    files = with_manifest(files)
+    """Make `out` hold `files` (manifest included, see `with_manifest`); returns what changed.
+
+    All or nothing."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a directory")
     changes = compare(files, out, hand_added=False)  # never remove what someone else put there
