@@ -7,6 +7,7 @@ separate, last step so `--check` and tests compare without touching the disk.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .build import Selection, build
@@ -22,9 +23,9 @@ __all__ = ["Options", "generate"]
 
 def generate(options: Options) -> dict[str, str]:
     """All files of the generated tree, manifest included, as {relative path: text}."""
-    document = load(options.spec, options.spec_name)
+    document = load(options.spec)
     validate(document)
-    api = build(document, Selection(options.package, options.families))
+    api = replace(build(document, Selection(options.package, options.families)), spec_name=options.spec_name)
     files = render(api, environment(options.templates))
     return with_manifest(format_files(files))
 

@@ -66,8 +66,9 @@ def _run(args: argparse.Namespace) -> int:
 
     options = load_options({key: getattr(args, key, None) for key in ("spec", "out", "package", "families", "templates")})
     if args.command == "validate":
-        validate(load(options.spec, options.spec_name))
-        print(f"{options.spec_name}: valid")
+        document = load(options.spec)
+        validate(document)
+        print(f"{document.name}: valid")
         return EXIT_OK
     files = generate(options)
     if args.check:

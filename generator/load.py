@@ -33,7 +33,7 @@ class Document:
 
 def load(path: Path, name: str | None = None) -> Document:
     """Read and parse the spec at `path`; every failure is a `SpecError` naming the file."""
-    name = name or path.name
+    name = name or _display_name(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -43,6 +43,14 @@ def load(path: Path, name: str | None = None) -> Document:
     except OSError as exc:
         raise SpecError(Problem(f"cannot read: {exc.strerror}", name)) from None
     return parse(raw, name, path)
+
+
+def _display_name(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def parse(raw: bytes, name: str, path: Path | None = None) -> Document:

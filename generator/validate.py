@@ -113,7 +113,8 @@ def _describe(error: Any) -> str:
     """The most specific message of a jsonschema error (the one that says what was expected)."""
     message: str = error.message
     if error.context:
-        best = min(error.context, key=lambda sub: (len(list(sub.absolute_path)), len(sub.message)))
+        best = min(error.context, key=lambda sub: (sub.validator != "enum", len(list(sub.absolute_path)),
+                                                   len(sub.message)))
         message = f"{_excerpt(error.instance)} is invalid: {best.message}"
     return message
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Set up the project's virtual environment if needed, then run a task in it.
 
     python3 scripts/dev.py generate [ARGS]   regenerate generated/ (python -m generator ARGS)
@@ -42,14 +43,14 @@ def ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this runs under whatever python3 the user has
         print("Python 3.11 or newer is needed", file=sys.stderr)
         return 2
     if not argv or argv[0] not in TASKS:
         print(__doc__, file=sys.stderr)
         return 2
     ensure_environment()
-    return subprocess.run([str(PYTHON), *TASKS[argv[0]], *argv[1:]], cwd=ROOT).returncode
+    return subprocess.run([str(PYTHON), *TASKS[argv[0]], *argv[1:]], cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":

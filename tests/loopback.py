@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -64,7 +64,7 @@ class SlackServer:
         """Queue replies for the next requests, in order."""
         self.replies.extend(r if isinstance(r, Reply) else Reply(body=r) for r in replies)
 
-    def __enter__(self) -> SlackServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

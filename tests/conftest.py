@@ -1,0 +1,33 @@
+"""Shared fixtures: the project's paths, the generated package, and a loopback Slack server."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from loopback import SlackServer
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+SPEC = ROOT / "spec" / "calls.yaml"
+REGENERATE = "python3 scripts/dev.py generate"
+
+
+@pytest.fixture(scope="session")
+def slack_calls() -> ModuleType:
+    """The committed generated package, imported from generated/ as a user would vendor it."""
+    sys.path.insert(0, str(GENERATED))
+    try:
+        return importlib.import_module("slack_calls")
+    finally:
+        sys.path.remove(str(GENERATED))
+
+
+@pytest.fixture
+def server() -> Iterator[SlackServer]:
+    with SlackServer() as running:
+        yield running

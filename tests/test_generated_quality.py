@@ -1,0 +1,45 @@
+"""The generated package is code a careful person would ship: typed, linted, standard library
+only, vendorable by copying and installable with pip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import GENERATED
+
+
+def run(*command: str, cwd: Path = GENERATED) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_mypy_strict_passes_on_the_generated_package() -> None:
+    result = run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
+                 "slack_calls")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_passes_on_the_generated_package() -> None:
+    result = run(sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "slack_calls")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_vendored_copy_imports_with_nothing_but_the_standard_library(tmp_path: Path) -> None:
+    shutil.copytree(GENERATED / "slack_calls", tmp_path / "vendor" / "slack_calls")
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import slack_calls; "
+              "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} - sys.stdlib_module_names)))")
+    result = run(sys.executable, "-I", "-S", "-c", script, str(tmp_path / "vendor"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["__main__", "slack_calls"]
+
+
+def test_pip_installs_the_generated_folder(tmp_path: Path) -> None:
+    result = run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                 "--target", str(tmp_path / "site"), str(GENERATED), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    installed = tmp_path / "site" / "slack_calls"
+    assert (installed / "py.typed").is_file() and (installed / "resources" / "calls.py").is_file()
+    shutil.rmtree(GENERATED / "build", ignore_errors=True)
