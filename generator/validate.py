@@ -10,6 +10,7 @@ the document is YAML).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from .errors import Problem, SpecError, pointer
@@ -86,27 +87,35 @@ def _check_ref(data: dict[str, Any], ref: str) -> str | None:
 
 
 def _schema_problems(document: Document) -> Iterator[Problem]:
-    from jsonschema_path import SchemaPath  # imported late: the validator is slow to import
-    from openapi_spec_validator.shortcuts import get_validator_cls
+    """The validator's errors: structural ones (against the OpenAPI schema) first, and the semantic
+    checks only on a structurally valid document, since those assume a sound shape and can crash
+    otherwise."""
+    from openapi_spec_validator.shortcuts import get_validator_cls  # late: slow to import
     from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
     try:
-        validator_cls = get_validator_cls(document.data)
+        validator = get_validator_cls(document.data)(document.data)
     except ValidatorDetectError:
         yield Problem("no supported 'openapi' (3.0, 3.1) or 'swagger' (2.0) version field", document.name)
         return
-    validator = validator_cls(SchemaPath.from_dict(document.data))
     try:
-        for count, error in enumerate(validator.iter_errors()):
-            if count == MAX_ERRORS:
-                yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
-                return
-            parts = tuple(error.absolute_path)
-            if parts and parts[0] not in _TOP_LEVEL:
-                parts = _find_nested(document.data, parts, error.instance) or parts
-            yield _problem(document, _describe(error), parts)
+        errors = list(islice(validator.schema_validator.iter_errors(validator.schema), MAX_ERRORS + 1))
+        if not errors:
+            errors = list(islice(validator.root_validator(validator.schema_path), MAX_ERRORS + 1))
     except RecursionError:
         yield Problem("schemas nest too deeply to validate", document.name)
+        return
+    except Exception as exc:  # noqa: BLE001 - the validator tripped over the document: still bad input
+        yield Problem(f"openapi-spec-validator could not check this document ({type(exc).__name__}: {exc})",
+                      document.name)
+        return
+    for error in errors[:MAX_ERRORS]:
+        parts = tuple(error.absolute_path)
+        if parts and parts[0] not in _TOP_LEVEL:
+            parts = _find_nested(document.data, parts, error.instance) or parts
+        yield _problem(document, _describe(error), parts)
+    if len(errors) > MAX_ERRORS:
+        yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
 
 
 def _describe(error: Any) -> str:
