@@ -91,8 +91,13 @@ def docstring(text: str, indent: int = 0, hanging: int = 0, width: int = 88) -> 
     return result + " " if result.endswith('"') else result  # keep it apart from the closing quotes
 
 
+def docstring_line(text: str) -> str:
+    """Text safe on one line inside a docstring."""
+    return docstring(_one_line(text), width=10**6)
+
+
 def comment(text: str) -> str:
-    """Text safe on one `#` comment line."""
+    """Text safe on one `#` comment line or Markdown heading."""
     return _one_line(text)
 
 
@@ -114,6 +119,7 @@ def json_string(text: str) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "docstring": docstring,
     "comment": comment,
+    "docstring_line": docstring_line,
     "markdown_cell": markdown_cell,
     "markdown_text": markdown_text,
     "pystr": m.python_string,
