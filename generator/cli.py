@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
     from . import generate
     from .config import load_options
     from .load import load
-    from .output import compare, unified_diff, write
+    from .output import compare, explain, unified_diff, write
     from .validate import validate
 
     options = load_options({key: getattr(args, key, None) for key in ("spec", "out", "package", "families", "templates")})
@@ -93,7 +93,9 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_OK
         sys.stdout.write(unified_diff(changes))
         summary = ", ".join(f"{c.path} ({c.kind})" for c in changes)
-        print(f"{options.out}: out of date: {summary}\nrun `python -m generator` to regenerate", file=sys.stderr)
+        reasons = "".join(f"  {reason}\n" for reason in explain(changes, files, options.out))
+        print(f"{options.out}: out of date: {summary}\n{reasons}run `python -m generator` to regenerate",
+              file=sys.stderr)
         return EXIT_DRIFT
     changes = write(files, options.out)
     print(f"{options.out}: {len(changes)} file(s) changed" if changes else f"{options.out}: up to date")
