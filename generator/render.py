@@ -23,7 +23,9 @@ from . import model as m
 if TYPE_CHECKING:
     from .release import Release
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_HERE = Path(__file__).resolve().parent
+# inside the package once installed from a wheel, beside it in a checkout (see pyproject.toml)
+BUILTIN_TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
