@@ -185,7 +185,7 @@ def _fields(where: str, old: dict[str, Any], new: dict[str, Any], directions: se
             yield ApiChange("field-renamed", where, f"field `{before['name']}` renamed to {name}", "major")
         elif old_key != new_key:
             yield ApiChange("field-wire-renamed", where,
-                            f"field {name} is now sent as `{new_key}` (was `{old_key}`)", "patch")
+                            f"field {name} is now `{new_key}` in the JSON (was `{old_key}`)", "patch")
         presence = _presence(before, after, name)
         if presence is not None:
             kind, message, reading, building = presence
