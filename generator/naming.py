@@ -32,6 +32,14 @@ def constant_case(name: str) -> str:
     return identifier(snake_case(name).upper())
 
 
+def python_name(wire_name: str, reserved: frozenset[str] = frozenset()) -> str:
+    """An argument or field name for a wire name: kept when already a plain identifier, so Python code
+    reads like Slack's docs (`channel`, `thread_ts`), else snake_cased (`X-Count` -> `x_count`);
+    keywords and `reserved` names get a trailing `_` (`from` -> `from_`)."""
+    plain = wire_name.isascii() and wire_name.isidentifier()
+    return identifier(wire_name if plain else snake_case(wire_name), reserved)
+
+
 def identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
     """Make `name` a usable Python identifier (ASCII, not a keyword, not in `reserved`)."""
     name = _INVALID.sub("_", name) or "_"

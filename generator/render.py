@@ -111,7 +111,13 @@ def json_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
-FILTERS: dict[str, Callable[..., str]] = {
+def export_sorted(names: list[str]) -> list[str]:
+    """Names in the order ruff wants for `__all__`."""
+    return sorted(names, key=m.export_order)
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "export_sorted": export_sorted,
     "docstring": docstring,
     "comment": comment,
     "markdown_cell": markdown_cell,
