@@ -16,12 +16,13 @@ from .config import Options
 from .errors import Problem, SpecError
 from .format import format_files
 from .load import Document, load
+from .model import Api
 from .output import with_manifest
 from .render import environment, render
 from .swagger2 import Upgraded, is_swagger2, upgrade
 from .validate import validate
 
-__all__ = ["Options", "generate", "read_spec"]
+__all__ = ["Options", "build_api", "generate", "read_spec"]
 
 
 def read_spec(path: Path, warnings: list[Problem]) -> Document:
@@ -38,6 +39,13 @@ def generate(options: Options, warnings: list[Problem] | None = None) -> dict[st
 
     What the generator had to approximate is appended to `warnings`; with `options.strict` it is
     an error instead."""
+    api = build_api(options, warnings)
+    files = render(api, environment(options.templates))
+    return with_manifest(format_files(files))
+
+
+def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
+    """The model of the package `options` ask for (the stages before rendering)."""
     found: list[Problem] = []
     document = read_spec(options.spec, found)
     try:
@@ -49,8 +57,7 @@ def generate(options: Options, warnings: list[Problem] | None = None) -> dict[st
         raise SpecError([replace(problem, message=f"{problem.message} (an error with --strict)") for problem in found])
     if warnings is not None:
         warnings += found
-    files = render(replace(api, spec_name=options.spec_name), environment(options.templates))
-    return with_manifest(format_files(files))
+    return replace(api, spec_name=options.spec_name)
 
 
 def _placed(document: Document, problems: list[Problem]) -> list[Problem]:

@@ -158,6 +158,9 @@ class _Types:
     def union(self, schema: dict[str, Any], alternatives: list[Any], name: str, where: str,
               nullable: bool) -> tuple[m.Type, bool]:
         key = "oneOf" if "oneOf" in schema else "anyOf"
+        if "discriminator" in schema:
+            self.warn("`discriminator` is not used: decoding tries the alternatives in order and keeps the first "
+                      "that fits", where)
         options: list[m.Type] = []
         for index, option in enumerate(alternatives):
             resolved, _ = self.resolve(option)
@@ -256,12 +259,16 @@ def build(document: Document, selection: Selection, warnings: list[Problem] | No
     credentials = _credentials(types)
     methods: list[m.Method] = []
     matched: set[str] = set()
+    selected: list[tuple[str, str, dict[str, Any]]] = []
     for path, path_item in data.get("paths", {}).items():
         slack_name = path.strip("/")
         wanted = {f for f in selection.families if slack_name.startswith(f + ".")}
         if selection.families and not wanted:
             continue
         matched |= wanted
+        selected.append((path, slack_name, path_item))
+    _check_python_paths(types, [(slack_name, path) for path, slack_name, _ in selected])
+    for path, slack_name, path_item in selected:
         for verb in ("get", "post", "put", "patch", "delete", "head", "options", "trace"):
             if verb in path_item:
                 methods.append(_method(types, credentials, slack_name, verb, path_item, pointer("paths", path)))
@@ -288,6 +295,26 @@ def build(document: Document, selection: Selection, warnings: list[Problem] | No
         enums=tuple(sorted(types.enums.values(), key=lambda e: e.name)),
         common_errors=_errors(info.get("x-slack-common-errors")),
     )
+
+
+def python_path(segments: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Where a Slack name lives on the client: `chat.postMessage` -> ("chat", "post_message")."""
+    return tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if index == 0 else frozenset())
+                 for index, s in enumerate(segments))
+
+
+def _check_python_paths(types: _Types, names: list[tuple[str, str]]) -> None:
+    """Two Slack names (or name prefixes) must not land on one client attribute."""
+    owners: dict[tuple[str, ...], str] = {}
+    for slack_name, path in names:
+        segments = slack_name.split(".")
+        for depth in range(1, len(segments) + 1):
+            prefix = ".".join(segments[:depth]) + ("" if depth == len(segments) else ".*")
+            attribute = python_path(segments[:depth])
+            owner = owners.setdefault(attribute, prefix)
+            if owner != prefix:
+                raise types.error(f"{owner!r} and {prefix!r} would both be client.{'.'.join(attribute)}",
+                                  pointer("paths", path))
 
 
 @dataclass(frozen=True)
@@ -383,7 +410,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
     parameters.sort(key=lambda p: not p.required)
     return m.Method(
         slack_name=slack_name,
-        name=identifier(snake_case(segments[-1])),
+        name=python_path(segments)[-1],
         http_method="GET" if verb == "get" else "POST",
         path=slack_name,
         summary=_text(operation.get("summary") or _first_sentence(operation.get("description"))),
@@ -499,8 +526,7 @@ def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
 
 
 def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:
-    path = tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if len(slack_path) == 1 else frozenset())
-                 for s in slack_path)
+    path = python_path(slack_path)
     children = tuple(_resource(types, (*slack_path, k), node[k]) for k in sorted(k for k in node if k))
     methods = tuple(sorted((replace(method, resource_path=path) for method in node.get("", [])),
                            key=lambda method: method.name))

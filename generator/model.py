@@ -376,6 +376,12 @@ class Api:
         return tuple(sorted((m for f in self.families for m in f.methods), key=lambda m: m.slack_name))
 
     @property
+    def model_bases(self) -> tuple[str, ...]:
+        """The runtime base classes `models.py` derives from (and so imports)."""
+        used = {"SlackResponse" if model.is_response else "Model" for model in self.models}
+        return tuple(name for name in ("Model", "SlackResponse") if name in used)
+
+    @property
     def model_names(self) -> list[str]:
         """Every model and enum name, in import order."""
         return sorted([model.name for model in self.models] + [enum.name for enum in self.enums], key=import_order)

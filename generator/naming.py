@@ -33,11 +33,10 @@ def constant_case(name: str) -> str:
 
 
 def python_name(wire_name: str, reserved: frozenset[str] = frozenset()) -> str:
-    """An argument or field name for a wire name: kept when already a plain identifier, so Python code
-    reads like Slack's docs (`channel`, `thread_ts`), else snake_cased (`X-Count` -> `x_count`);
-    keywords and `reserved` names get a trailing `_` (`from` -> `from_`)."""
-    plain = wire_name.isascii() and wire_name.isidentifier()
-    return identifier(wire_name if plain else snake_case(wire_name), reserved)
+    """An argument or field name for a wire name, snake_case like the methods: `thread_ts` stays,
+    `includeLocale` -> `include_locale`, `X-Count` -> `x_count`; keywords and `reserved` names get a
+    trailing `_` (`from` -> `from_`)."""
+    return identifier(snake_case(wire_name), reserved)
 
 
 def identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
