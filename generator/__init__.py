@@ -54,7 +54,7 @@ def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
         raise SpecError(_placed(document, exc.problems)) from None
     found = _placed(document, found)
     if options.strict and found:
-        raise SpecError([replace(problem, message=f"{problem.message} (an error with --strict)") for problem in found])
+        raise SpecError([replace(problem, message=f"{problem.message} (an error in strict mode)") for problem in found])
     if warnings is not None:
         warnings += found
     return replace(api, spec_name=options.spec_name)
