@@ -130,6 +130,8 @@ class _Types:
             if all(isinstance(v, str) for v in strings) and strings:
                 return self.enum({**schema, "enum": strings}, name, where), nullable or None in values
         if kind == "string":
+            if schema.get("format") == "binary":
+                self.warn("binary content (file uploads) is not supported; typed as str", where)
             return m.Primitive("str"), nullable
         if kind == "integer":
             return m.Primitive("int"), nullable

@@ -17,6 +17,7 @@ alternatives themselves are validated in the last step. The converted schema is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,9 +53,9 @@ class Upgraded(Document):
         """The problem, placed in the 2.0 file instead of the converted data."""
         best = max((pair for pair in self.origins if _under(problem.pointer, pair[0])),
                    key=lambda pair: len(pair[0]), default=None)
-        if best is None:
-            return problem
-        return Problem(problem.message, problem.file, best[1] + problem.pointer[len(best[0]):])
+        where = problem.pointer if best is None else best[1] + problem.pointer[len(best[0]):]
+        # 2.0 has no anyOf: every `items/anyOf/N` here was the tuple `items/N` of the 2.0 file
+        return Problem(problem.message, problem.file, re.sub(r"/items/anyOf/(\d+)", r"/items/\1", where))
 
 
 def upgrade(document: Document, warnings: list[Problem]) -> Upgraded:

@@ -226,6 +226,17 @@ def test_one_method_per_family_sends_the_documented_request(
     assert response.raw == example
 
 
+def test_an_enum_value_slack_adds_later_still_decodes(imported: dict[str, ModuleType], official: dict[str, Any],
+                                                      server: SlackServer) -> None:
+    example = official["paths"]["/team.info"]["get"]["responses"]["200"]["examples"]["application/json"]
+    team = imported["team"]
+    with team.Client(TOKEN, base_url=server.url) as client:
+        server.reply({**example, "team": {**example["team"], "plan": "enterprise"}})
+        assert client.team.info().team.plan is team.ObjsTeamPlan.ENTERPRISE
+        server.reply({**example, "team": {**example["team"], "plan": "galactic"}})
+        assert client.team.info().team.plan == "galactic"
+
+
 def describe(api: Api) -> list[tuple[object, ...]]:
     """What a caller sees of each method: where it lives, how it is sent, its arguments."""
     return [(method.slack_name, method.python_path, method.http_method, method.body_encoding,
