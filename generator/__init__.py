@@ -25,11 +25,11 @@ from .validate import validate
 __all__ = ["Options", "build_api", "generate", "read_spec"]
 
 
-def read_spec(path: Path, warnings: list[Problem]) -> Document:
+def read_spec(path: Path) -> Document:
     """Load and validate a spec, returning it as OpenAPI 3 (Swagger 2.0 is validated, then converted)."""
     document = load(path)
     if is_swagger2(document.data):
-        return upgrade(document, warnings)
+        return upgrade(document)
     validate(document)
     return document
 
@@ -47,7 +47,7 @@ def generate(options: Options, warnings: list[Problem] | None = None) -> dict[st
 def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
     """The model of the package `options` ask for (the stages before rendering)."""
     found: list[Problem] = []
-    document = read_spec(options.spec, found)
+    document = read_spec(options.spec)
     try:
         api = build(document, Selection(options.package, options.families), found)
     except SpecError as exc:

@@ -80,8 +80,7 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
     warnings: list[Problem] = []
     try:
         if args.command == "validate":
-            document = read_spec(options.spec, warnings)
-            _print_warnings(warnings, prefix)
+            document = read_spec(options.spec)
             print(f"{prefix}{document.name}: valid")
             return EXIT_OK
         files = generate(options, warnings)

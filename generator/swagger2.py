@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Problem, SpecError, pointer
-from .load import Document
+from .load import Document, locate
 from .validate import resolve_ref, validate
 
 # Marks a schema whose tuple `items` was converted, so the build stage can say so where it is used.
@@ -58,7 +58,7 @@ class Upgraded(Document):
         return Problem(problem.message, problem.file, re.sub(r"/items/anyOf/(\d+)", r"/items/\1", where))
 
 
-def upgrade(document: Document, warnings: list[Problem]) -> Upgraded:
+def upgrade(document: Document) -> Upgraded:
     """Validate a Swagger 2.0 document, convert it to OpenAPI 3.0 and validate the result."""
     tuples = list(tuple_items(document.data))
     validate(Document(_emptied(document.data, tuples), document.text, document.name, document.path))
@@ -66,8 +66,15 @@ def upgrade(document: Document, warnings: list[Problem]) -> Upgraded:
     try:
         validate(converted)
     except SpecError as exc:
-        raise SpecError([converted.source(problem) for problem in exc.problems]) from None
+        raise SpecError([_located(document, converted.source(problem)) for problem in exc.problems]) from None
     return converted
+
+
+def _located(document: Document, problem: Problem) -> Problem:
+    """The problem with the line and column of its place in the 2.0 file (YAML only)."""
+    parts = tuple(part.replace("~1", "/").replace("~0", "~") for part in problem.pointer.split("/")[1:])
+    line, column = locate(document, tuple(int(p) if p.isdigit() else p for p in parts))
+    return Problem(problem.message, problem.file, problem.pointer, line, column)
 
 
 def tuple_items(data: Any, where: str = "") -> Iterator[str]:

@@ -96,5 +96,5 @@ def test_problems_after_conversion_point_into_the_2_0_file() -> None:
 def test_an_invalid_2_0_document_is_refused_before_conversion() -> None:
     document = swagger({"/x.y": {"get": {"parameters": [{"name": "a", "in": "query", "type": "int"}], **OPERATION}}})
     with pytest.raises(SpecError) as raised:
-        upgrade(document, [])
+        upgrade(document)
     assert [problem.pointer for problem in raised.value.problems] == ["/paths/~1x.y/get/parameters/0"]
