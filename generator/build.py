@@ -373,6 +373,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
                           path_where)
     context = pascal_case(slack_name.replace(".", "_"))
     parameters: list[m.Parameter] = []
+    query_places: list[tuple[str, str]] = []  # (wire name, place) of each query argument
     for parameter, parameter_where in _declared_parameters(types, path_item, operation, path_where, where):
         name, location = str(parameter.get("name")), str(parameter.get("in"))
         if credentials.is_token(name, location):
@@ -390,6 +391,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
             types.warn("list arguments are sent comma-separated, as Slack expects, whatever `style` and `explode` "
                        "say", parameter_where)
         resolved, _ = types.resolve(schema)
+        query_places.append((name, parameter_where))
         parameters.append(m.Parameter(
             name="", wire_name=name, location="query", type=param_type,
             required=bool(parameter.get("required")), description=_text(parameter.get("description")),
@@ -408,6 +410,9 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         media = content[chosen]
         parameters += _body_parameters(types, credentials, media, context,
                                        f"{where}/requestBody/content/{pointer(chosen)[1:]}", body_encoding == "form")
+        for wire, parameter_where in query_places:
+            types.warn(f"query parameter {wire!r} of a method with a request body is sent in the body, "
+                       "with the others (Slack reads arguments from either)", parameter_where)
     parameters = _python_names(types, parameters, where)
     parameters.sort(key=lambda p: not p.required)
     return m.Method(
@@ -444,6 +449,14 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
     schema, _ = types.resolve(media.get("schema", {}))
     if "allOf" in schema:
         schema = types.merge_all_of(schema, where)
+    kinds = _type_names(schema)
+    if kinds and kinds != ["object"]:
+        raise types.error(f"a request body of type {' or '.join(kinds)} cannot be keyword arguments; Slack methods "
+                          "take an object of named arguments", f"{where}/schema")
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if alternatives and not _only_constraints(alternatives):
+        types.warn("`oneOf`/`anyOf` in a request body: the arguments are the properties listed on the body schema "
+                   "itself", f"{where}/schema")
     required = set(schema.get("required", []))
     encodings = media.get("encoding", {})
     parameters = []
@@ -480,6 +493,10 @@ def _python_names(types: _Types, parameters: list[m.Parameter], where: str) -> l
 def _response_model(types: _Types, operation: dict[str, Any], context: str, where: str) -> str:
     responses = operation.get("responses", {})
     status = "200" if "200" in responses else "2XX"
+    if status not in responses and any(str(code).startswith("2") for code in responses):
+        types.warn("Slack answers with HTTP 200; the method returns the bare `ok` envelope (the full JSON is in "
+                   f"`.raw`), not the schema of {', '.join(str(c) for c in responses if str(c).startswith('2'))}",
+                   f"{where}/responses")
     response, _ = types.resolve(responses.get(status, {}))
     schema = response.get("content", {}).get(JSON, {}).get("schema")
     where = f"{where}/responses/{status}" + ("/content/application~1json/schema" if schema is not None else "")
