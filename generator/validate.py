@@ -132,27 +132,34 @@ def _schema_problems(document: Document) -> Iterator[Problem]:
                       document.name)
         return
     for error in errors[:MAX_ERRORS]:
-        parts = tuple(error.absolute_path)
+        specific = _most_specific(error)
+        parts = tuple(specific.absolute_path)
         if parts and parts[0] not in _TOP_LEVEL:
-            parts = _find_nested(document.data, parts, error.instance) or parts
-        yield _problem(document, _describe(error), parts)
+            parts = _find_nested(document.data, parts, specific.instance) or parts
+        yield _problem(document, specific.message, parts)
     if len(errors) > MAX_ERRORS:
         yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
 
 
-def _describe(error: Any) -> str:
-    """The most specific message of a jsonschema error (the one that says what was expected)."""
-    message: str = error.message
-    if error.context:
-        best = min(error.context, key=lambda sub: (sub.validator != "enum", len(list(sub.absolute_path)),
-                                                   len(sub.message)))
-        message = f"{_excerpt(error.instance)} is invalid: {best.message}"
-    return message
+def _most_specific(error: Any) -> Any:
+    """The error that says most precisely what is wrong where.
 
-
-def _excerpt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    A value that fails every branch of a `oneOf`/`anyOf` gets one error with the branches' errors
+    as context. The branch with the fewest errors is the one the author meant (a form parameter
+    with a bad type fails the form-parameter branch once, every other branch twice), so follow it
+    down, ignoring branches that only wanted a `$ref`, and report its deepest error."""
+    while error.context:
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context:
+            branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+            branches.setdefault(branch, []).append(sub)
+        useful = [errors for errors in branches.values()
+                  if not all(e.validator == "required" and e.validator_value == ["$ref"] for e in errors)]
+        if not useful:
+            break
+        closest = min(useful, key=lambda errors: (len(errors), -max(len(e.absolute_path) for e in errors)))
+        error = max(closest, key=lambda e: (len(e.absolute_path), e.validator == "enum", -len(e.message)))
+    return error
 
 
 def _find_nested(data: Any, tail: tuple[str | int, ...], instance: Any) -> tuple[str | int, ...] | None:
