@@ -96,7 +96,8 @@ CALLS: dict[str, tuple[str, str, dict[str, Any], str, dict[str, str]]] = {
                   {"workflow_step_execute_id": "Ws0123", "outputs": '{"ok":1}'}),
 }
 
-pytestmark = pytest.mark.skipif(not (REFERENCE / SWAGGER2).is_file(),
+# CI always has them beside the clone: there a missing spec is a failure, never a silent skip.
+pytestmark = pytest.mark.skipif(not (REFERENCE / SWAGGER2).is_file() and not os.environ.get("CI"),
                                 reason=f"Slack's reference specs are not in {REFERENCE} (set SLACK_REFERENCE_SPECS)")
 
 
