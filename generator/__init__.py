@@ -18,9 +18,9 @@ import jinja2
 from .build import Selection, build
 from .config import Options
 from .diff import Report, compare, surface
-from .errors import Problem, SpecError
+from .errors import Problem, SpecError, parse_pointer
 from .format import format_files
-from .load import Document, load
+from .load import Document, load, locate
 from .model import Api
 from .output import changed_since, read_provenance, with_manifest
 from .release import STATE, History, advance, read_history
@@ -98,8 +98,12 @@ def _build(options: Options, warnings: list[Problem] | None) -> tuple[Document, 
 
 
 def _placed(document: Document, problems: list[Problem]) -> list[Problem]:
-    """Problems of a converted 2.0 document, pointing into the 2.0 file the user has."""
-    return [document.source(problem) for problem in problems] if isinstance(document, Upgraded) else problems
+    """Problems with their line: for a converted 2.0 document, in the 2.0 file the user has."""
+    if isinstance(document, Upgraded):
+        return [document.source(problem) for problem in problems]
+    return [replace(problem, line=line, column=column) if problem.line is None and problem.pointer else problem
+            for problem in problems
+            for line, column in [locate(document, parse_pointer(problem.pointer))]]
 
 
 def _render(api: Api, env: jinja2.Environment, history: History) -> dict[str, str]:

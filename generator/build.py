@@ -117,6 +117,10 @@ class _Types:
         if alternatives and not _only_constraints(alternatives):
             return self.union(schema, alternatives, name, where, nullable)
         kinds = _type_names(schema)
+        unknown = [kind for kind in kinds if kind not in JSON_TYPES]
+        if unknown:  # 3.1 validators let schemas of requests and responses through unchecked
+            raise SpecError(Problem(f"unknown type {unknown[0]!r}; JSON Schema has {', '.join(sorted(JSON_TYPES))}",
+                                    self.document.name, f"{where}/type"))
         if len(kinds) > 1:  # `type: [string, integer]`: one of several JSON types
             options = [self.type_of({**schema, "type": kind}, name, where)[0] for kind in kinds]
             return m.UnionOf(tuple(dict.fromkeys(options))), nullable
@@ -625,6 +629,9 @@ def _only_constraints(alternatives: list[Any]) -> bool:
     """`oneOf: [{required: [a]}, {required: [b, c]}]` constrains an object; it adds no shape."""
     return all(isinstance(option, dict) and set(option) <= {"required", "description", "title"}
                for option in alternatives)
+
+
+JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
 
 
 def _type_names(schema: dict[str, Any]) -> list[str]:

@@ -76,6 +76,8 @@ def _parse_json(text: str, name: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecError(Problem(f"invalid JSON: {exc.msg}", name, line=exc.lineno, column=exc.colno)) from None
+    except RecursionError:
+        raise SpecError(Problem("JSON nested too deeply", name)) from None
 
 
 def _parse_yaml(text: str, name: str) -> Any:
@@ -107,8 +109,8 @@ def locate(document: Document, parts: tuple[str | int, ...]) -> tuple[int | None
         child = None
         if isinstance(node, yaml.MappingNode):
             child = next((value for key, value in node.value if key.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
+        elif isinstance(node, yaml.SequenceNode) and str(part).isdigit() and int(part) < len(node.value):
+            child = node.value[int(part)]
         if child is None:
             break
         node = child

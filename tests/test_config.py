@@ -56,7 +56,7 @@ def test_one_command_generates_every_target(project: Path, capsys: pytest.Captur
     assert (project / "vendor" / "files" / "README.md").read_text().endswith("# slack_files, vendored\n")
     assert "# slack_chat, vendored" not in (project / "vendor" / "chat" / "README.md").read_text()
     err = capsys.readouterr().err
-    assert f"files: warning: {project / 'specs' / 'slack.yaml'} at /paths/~1files.info/get/parameters/1: header " \
+    assert f"files: warning: {project / 'specs' / 'slack.yaml'}:45:11 at /paths/~1files.info/get/parameters/1: header " \
         "parameter 'X-Request-Id' is not supported" in err
     assert "chat: warning" not in err  # chat.postMessage uses none of the approximated constructs
 
