@@ -22,10 +22,11 @@ from .validate import resolve_ref
 # methods return (its SlackResponse).
 MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
-# Keyword arguments every generated method already has, besides `self`.
-RESERVED_ARGUMENTS = frozenset({"self"})
-# Attributes of the generated client a family cannot take.
-CLIENT_ATTRIBUTES = frozenset({"base_url", "close", "request", "timeout"})
+# Keyword arguments every generated method already has: `self` and the per-call options.
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
+# Attributes of the generated clients a family cannot take.
+CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
+                               "max_retry_after", "request", "timeout"})
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
