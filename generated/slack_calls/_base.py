@@ -90,12 +90,12 @@ class Endpoint:
     ) -> None:
         self.name = name
         self.http_method = http_method
-        self.body = body
-        """"form", "json", or "none" (the arguments go in the query string)."""
-        self.json_fields = json_fields
-        """Form fields sent as one JSON string each."""
+        self.body = (
+            body  # "form", "json", or "none" (the arguments go in the query string)
+        )
+        self.json_fields = json_fields  # form fields sent as one JSON string each
+        # Slack serves its read-only methods over GET: calling one twice does no harm.
         self.idempotent = http_method == "GET"
-        """Slack serves its read-only methods over GET: calling one twice does no harm."""
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
