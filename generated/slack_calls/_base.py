@@ -147,21 +147,22 @@ class _Settings:
             token = _checked_token(token)
             headers = _headers(token, endpoint.body)
         url = self.base_url + endpoint.name
-        fields = {key: value for key, value in arguments.items() if value is not None}
         body = None
         if endpoint.body == "json":
+            fields = {
+                key: value for key, value in arguments.items() if value is not None
+            }
             body = json.dumps(to_json(fields), separators=(",", ":")).encode()
-        elif fields:
+        else:
             encoded = "&".join(
-                f"{quote(key, safe='')}={quote(_form_value(key, value, endpoint), safe='')}"
-                for key, value in fields.items()
+                f"{_quoted(key)}={quote(_form_value(key, value, endpoint), safe='')}"
+                for key, value in arguments.items()
+                if value is not None
             )
             if endpoint.body == "form":
                 body = encoded.encode()
-            else:
+            elif encoded:
                 url += "?" + encoded
-        elif endpoint.body == "form":
-            body = b""
         request = Request(
             endpoint.http_method,
             url,
@@ -348,8 +349,10 @@ class Attempts(Generic[R]):
         """The decoded result, or None to try again after `delay`; raises when the call failed."""
         status = response.status_code
         try:
-            data = json.loads(response.body)
-        except ValueError:
+            data = json.loads(
+                response.body.decode()
+            )  # JSON between systems is UTF-8 (RFC 8259)
+        except ValueError:  # UnicodeDecodeError included
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
             if status == 429:
@@ -479,7 +482,7 @@ class Attempts(Generic[R]):
         excerpt = " ".join(excerpt.split())
         return SlackResponseError(
             self.endpoint.name,
-            f"HTTP {response.status_code}, {problem}"
+            f"HTTP {response.status_code}: {problem}"
             + (f": {excerpt!r}" if excerpt else ""),
             status_code=response.status_code,
             headers=response.headers,
@@ -500,6 +503,17 @@ def _logger() -> logging.Logger:
     import logging
 
     return logging.getLogger(LOGGER_NAME)
+
+
+_QUOTED_NAMES: dict[str, str] = {}
+
+
+def _quoted(name: str) -> str:
+    """A field name as it appears in a form body; the same few names recur, so each is quoted once."""
+    quoted = _QUOTED_NAMES.get(name)
+    if quoted is None:
+        quoted = _QUOTED_NAMES[name] = quote(name, safe="")
+    return quoted
 
 
 def _form_value(key: str, value: Any, endpoint: Endpoint) -> str:

@@ -108,11 +108,12 @@ _Origin = tuple[str, str, int]  # scheme, host, port
 class HttpTransport:
     """The default blocking transport: `http.client` with a pool of kept-alive connections.
 
-    Consecutive calls reuse an idle connection and skip the TCP and TLS handshakes. A pooled
-    connection the server has closed is noticed before use and replaced; if the server closes it
-    while the request is on its way, the request is sent again on a new connection when that
-    cannot do harm (it was not fully sent, or it is idempotent). Safe to share between threads:
-    each call takes a connection out of the pool and puts it back when the answer is read.
+    Consecutive calls reuse an idle connection and skip the TCP and TLS handshakes. When the
+    server has closed a pooled connection, the request is sent again on a new one if that cannot
+    do harm: it was not fully sent, or it is idempotent. For any other request the pooled
+    connection is checked before use, so one the server closed while idle is replaced first.
+    Safe to share between threads: each call takes a connection out of the pool and puts it back
+    when the answer is read.
     """
 
     def __init__(
@@ -131,7 +132,7 @@ class HttpTransport:
         import http.client  # already loaded: a lookup in sys.modules
 
         origin, target = self._split(request.url)
-        connection = self._take_idle(origin, request.timeout)
+        connection = self._take_idle(origin, request)
         reused = connection is not None
         if connection is None:
             connection = self._connect(origin, request.timeout)
@@ -203,7 +204,7 @@ class HttpTransport:
         return Response(response.status, headers, body), response.will_close
 
     def _take_idle(
-        self, origin: _Origin, timeout: float
+        self, origin: _Origin, request: Request
     ) -> http.client.HTTPConnection | None:
         while True:
             with self._lock:
@@ -212,12 +213,14 @@ class HttpTransport:
             if connection is None:
                 return None
             sock = connection.sock
-            if sock is not None and not _readable(sock):
-                if connection.timeout != timeout:
-                    connection.timeout = timeout
-                    sock.settimeout(timeout)
+            # A socket with something to read while idle was closed by the server (or broke the
+            # protocol). Only worth a system call for a request that could not be sent again.
+            if sock is not None and (request.idempotent or not _readable(sock)):
+                if connection.timeout != request.timeout:
+                    connection.timeout = request.timeout
+                    sock.settimeout(request.timeout)
                 return connection
-            connection.close()  # readable while idle: the server closed it (or broke protocol)
+            connection.close()
 
     def _connect(self, origin: _Origin, timeout: float) -> http.client.HTTPConnection:
         import http.client
