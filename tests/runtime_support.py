@@ -142,16 +142,21 @@ def reset_midway(handler: BaseHTTPRequestHandler) -> None:
 
 class AnswerThenClose:
     """Answer normally (no `Connection: close`), then close the kept-alive connection; `closed`
-    is set once the close is on its way to the client."""
+    is set once the close is on its way to the client.
 
-    def __init__(self, body: dict[str, Any]) -> None:
+    With `half=True` the server only stops writing (it sends FIN) and goes on reading, so a
+    request the client sends on that connection reaches it, is recorded, and is never answered.
+    """
+
+    def __init__(self, body: dict[str, Any], *, half: bool = False) -> None:
         self.body = body
+        self.half = half
         self.closed = threading.Event()
 
     def __call__(self, handler: BaseHTTPRequestHandler) -> None:
         send_raw(handler, 200, json.dumps(self.body).encode())
-        handler.connection.shutdown(socket.SHUT_RDWR)
-        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_WR if self.half else socket.SHUT_RDWR)
+        handler.close_connection = not self.half
         self.closed.set()
 
     def wait(self) -> None:
@@ -170,3 +175,10 @@ def echo_authorization(handler: BaseHTTPRequestHandler) -> None:
     page = (f"<html><body><h1>502 Bad Gateway</h1><pre>Authorization: "
             f"{handler.headers.get('Authorization')}</pre></body></html>").encode()
     send_raw(handler, 502, page, {"Content-Type": "text/html"})
+
+
+def echo_authorization_in_status_line(handler: BaseHTTPRequestHandler) -> None:
+    """A broken server whose status line repeats the Authorization header."""
+    handler.wfile.write(f"HTTP/1.1 abc {handler.headers.get('Authorization')}\r\n\r\n".encode())
+    handler.wfile.flush()
+    handler.close_connection = True

@@ -24,6 +24,7 @@ from runtime_support import (
     call,
     drop,
     echo_authorization,
+    echo_authorization_in_status_line,
     info,
     repeat,
     reset,
@@ -254,9 +255,13 @@ def test_one_client_keeps_one_connection_for_consecutive_calls(server: SlackServ
     assert server.connections == 2  # one per client
 
 
-@pytest.mark.parametrize("method", ["calls.info", "calls.add"])
-def test_server_closing_kept_alive_connections_between_calls(server: SlackServer, kind: str, method: str) -> None:
-    closer = AnswerThenClose(INFO_OK)
+# A half-closed connection still takes requests: one sent there is never answered. The client must
+# notice the close before it sends calls.add (calls.info would simply be sent again).
+@pytest.mark.parametrize(("method", "half"), [("calls.info", False), ("calls.add", False), ("calls.add", True)],
+                         ids=["info", "add", "add-half-close"])
+def test_server_closing_kept_alive_connections_between_calls(server: SlackServer, kind: str, method: str,
+                                                             half: bool) -> None:
+    closer = AnswerThenClose(INFO_OK, half=half)
     server.default = Reply(action=closer)
     arguments = {"id": "R1"} if method == "calls.info" else ADD_ARGUMENTS
 
@@ -395,6 +400,21 @@ def test_the_token_never_appears_in_messages_or_logs(server: SlackServer, kind: 
     assert TOKEN not in str(error) and TOKEN not in repr(error)  # ...but the message does not
     assert "<token>" in str(error)
     assert caplog.records and TOKEN not in caplog.text
+
+
+def test_the_token_is_kept_out_of_chained_causes_too(server: SlackServer, kind: str) -> None:
+    server.default = Reply(action=echo_authorization_in_status_line)
+
+    with pytest.raises(SlackConnectionError) as raised:
+        info(kind, server, client={"max_retries": 0})
+
+    chain: list[BaseException] = []  # as a traceback (or an error tracker) walks it
+    error: BaseException | None = raised.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    assert all(TOKEN not in str(link) and TOKEN not in repr(link) for link in chain)
+    assert "<token>" in str(raised.value)
 
 
 def test_a_failed_call_raises_rather_than_returning_anything(server: SlackServer, kind: str) -> None:

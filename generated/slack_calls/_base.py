@@ -348,11 +348,9 @@ class Attempts(Generic[R]):
     def answered(self, response: Response) -> R | None:
         """The decoded result, or None to try again after `delay`; raises when the call failed."""
         status = response.status_code
-        try:
-            data = json.loads(
-                response.body.decode()
-            )  # JSON between systems is UTF-8 (RFC 8259)
-        except ValueError:  # UnicodeDecodeError included
+        try:  # JSON between systems is UTF-8 (RFC 8259); a UnicodeDecodeError is a ValueError
+            data = json.loads(response.body.decode())
+        except ValueError:
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
             if status == 429:
@@ -395,9 +393,7 @@ class Attempts(Generic[R]):
         name, timeout = self.endpoint.name, self.request.timeout
         transient = not _certificate_problem(exc)  # no retry fixes a certificate
         error: SlackError
-        if isinstance(
-            exc, ConnectFailed
-        ):  # the request never left: always safe to resend
+        if isinstance(exc, ConnectFailed):  # the request never left: safe to send again
             if exc.timed_out:
                 error = SlackTimeoutError(
                     name, f"could not connect within {timeout:g} s"
@@ -414,7 +410,8 @@ class Attempts(Generic[R]):
         try:
             self._retry_or_raise(error, safe=safe, transient=transient)
         except SlackError as raised:
-            raise raised from exc
+            # Chain the cause for debugging, unless a server echoed the token into it.
+            raise raised from (None if self._leaks_token(exc) else exc)
 
     def _success(self, response: Response, data: dict[str, Any]) -> R:
         try:
@@ -488,6 +485,13 @@ class Attempts(Generic[R]):
             headers=response.headers,
             body=response.body,
         )
+
+    def _leaks_token(self, exc: BaseException | None) -> bool:
+        while exc is not None:
+            if self.token and self.token in str(exc):
+                return True
+            exc = exc.__cause__ or exc.__context__
+        return False
 
     def _scrubbed(self, error: SlackError) -> SlackError:
         """The error, with the token cut out of its message should a server have echoed it."""

@@ -52,14 +52,13 @@ class Request:
         self.idempotent = idempotent
         """Sending it twice does no harm, so a broken kept-alive connection may be retried."""
 
-    def __repr__(
-        self,
-    ) -> str:  # the Authorization header holds the token: never show it
+    def __repr__(self) -> str:
+        # The Authorization header holds the token: never show it.
         headers = {
             name: "<hidden>" if name.lower() == "authorization" else value
             for name, value in self.headers.items()
         }
-        return f"Request({self.method} {self.url}, headers={headers}, timeout={self.timeout:g})"
+        return f"Request({self.method} {self.url}, {headers}, timeout={self.timeout:g})"
 
 
 class Response:
