@@ -285,7 +285,8 @@ def _readable(sock: socket.socket) -> bool:
 class AsyncHttpTransport:
     """The default transport of `AsyncClient`: an `httpx.AsyncClient`, which keeps connections
     alive. httpx is imported here, on first use, so the blocking client never needs it. Pass your
-    own `httpx.AsyncClient` to set proxies, limits or an `httpx.MockTransport`."""
+    own `httpx.AsyncClient` to set proxies, limits or an `httpx.MockTransport`; it is closed
+    along with this transport."""
 
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         try:
