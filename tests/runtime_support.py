@@ -1,7 +1,8 @@
 """Helpers for the runtime tests: run one call with the blocking or the async client, and server
 behaviours that `Reply` cannot express (hanging, resetting, closing without notice).
 
-The generated package under test is the committed golden copy in generated/.
+The generated package under test is the committed golden copy in generated/, which this module
+puts on the import path: import it before `slack_calls`.
 """
 
 from __future__ import annotations

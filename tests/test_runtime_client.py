@@ -15,11 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-import slack_calls._transport
 import yaml
 from loopback import Reply, SlackServer
 from runtime_support import INFO_OK, KINDS, TOKEN, AnswerThenClose, call, client_options, repeat, reset
-from slack_calls import (
+from slack_calls import (  # after runtime_support, which puts generated/ on the path
     AsyncClient,
     AsyncHttpTransport,
     AsyncMockTransport,
@@ -30,6 +29,7 @@ from slack_calls import (
     Response,
     SlackRateLimitedError,
     SlackResponseError,
+    _transport,
 )
 from slack_calls.resources.calls import _CALLS_ADD, _CALLS_INFO
 
@@ -252,7 +252,7 @@ def test_one_async_client_shared_by_tasks(server: SlackServer) -> None:
 
 def test_an_idempotent_call_is_resent_when_the_connection_was_closed_under_it(
         server: SlackServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(slack_calls._transport, "_readable", lambda sock: False)  # the close comes too late
+    monkeypatch.setattr(_transport, "_readable", lambda sock: False)  # the close comes too late
     closer = AnswerThenClose(INFO_OK)
     server.default = Reply(action=closer)
 
