@@ -35,16 +35,19 @@ from .validate import resolve_ref
 MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
-# Keyword arguments every generated method already has, besides `self`.
-RESERVED_ARGUMENTS = frozenset({"self"})
-# Attributes of the generated client a family cannot take.
-CLIENT_ATTRIBUTES = frozenset({"base_url", "close", "request", "timeout"})
+# Keyword arguments every generated method already has: `self` and the per-call options.
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
+# Attributes of the generated clients a family cannot take.
+CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
+                               "max_retry_after", "request", "timeout"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
-    "Any", "AsyncClient", "BaseClient", "Client", "Endpoint", "HttpTransport", "Mapping", "Model", "Request",
-    "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError", "SlackError", "SlackResponse",
-    "SlackResponseError", "SlackTimeoutError", "SlackTransportError", "Transport",
+    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncMockTransport", "AsyncResource",
+    "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
+    "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
+    "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
+    "SlackTransportError", "Transport",
 })
 # Schema keywords that change which values are valid in ways a Python type cannot say.
 UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",
@@ -574,11 +577,12 @@ def _check_module_names(types: _Types, family: m.Family) -> None:
     """Every name a family module defines or imports must be distinct, or one would hide another."""
     owners: dict[str, str] = {name: f"model {name}" for name in family.models}
     for resource in family.resource.walk():
-        what = f"the class for {'.'.join(resource.path)}"
-        if resource.class_name in owners:
-            raise types.error(f"{what} and {owners[resource.class_name]} would both be named "
-                              f"{resource.class_name!r} in resources/{family.name}.py", "/paths")
-        owners[resource.class_name] = what
+        for class_name in (resource.class_name, f"Async{resource.class_name}"):  # blocking and async
+            what = f"the class for {'.'.join(resource.path)}"
+            if class_name in owners:
+                raise types.error(f"{what} and {owners[class_name]} would both be named "
+                                  f"{class_name!r} in resources/{family.name}.py", "/paths")
+            owners[class_name] = what
     for method in family.methods:
         if method.constant in owners:
             raise types.error(f"{method.slack_name!r} and {owners[method.constant]} would both be named "
