@@ -235,7 +235,7 @@ class _Types:
             field_type, nullable = self.type_of(prop, name + pascal_case(wire_name), prop_where)
             resolved, _ = self.resolve(prop)
             fields.append(m.Field(py_name, wire_name, field_type, wire_name in required, nullable,
-                                  _text(resolved.get("description") or (prop or {}).get("description"))))
+                                  _description(prop, resolved)))
         fields.sort(key=lambda f: not f.required)  # stable: spec order within each group
         constraints = tuple(
             " + ".join(option.get("required", [])) for option in schema.get("oneOf", []) or schema.get("anyOf", [])
@@ -480,7 +480,7 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
             isinstance(param_type, m.ListOf) and not isinstance(param_type.item, (m.Primitive, m.EnumRef)))
         parameters.append(m.Parameter(
             name="", wire_name=wire_name, location="body", type=param_type, required=wire_name in required,
-            description=_text(resolved.get("description") or (prop or {}).get("description")),
+            description=_description(prop, resolved),
             json_encoded=form and (declared_json or structured),
             default=repr(resolved["default"]) if "default" in resolved else None,
             example_value=_example(resolved)))
@@ -636,6 +636,12 @@ def _only_constraints(alternatives: list[Any]) -> bool:
 
 
 JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
+
+
+def _description(schema: Any, resolved: dict[str, Any]) -> str:
+    """A schema's description: beside its `$ref` (3.1 allows that) or on what it refers to."""
+    own = schema.get("description") if isinstance(schema, dict) else None
+    return _text(own or resolved.get("description"))
 
 
 def _type_names(schema: dict[str, Any]) -> list[str]:

@@ -115,6 +115,10 @@ def _schema_problems(document: Document) -> Iterator[Problem]:
     from openapi_spec_validator.shortcuts import get_validator_cls  # late: slow to import
     from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
+    versions = [key for key in ("openapi", "swagger") if key in document.data]
+    if versions and not isinstance(document.data[versions[0]], str):
+        yield _problem(document, "the version must be a string, such as '3.1.0' (quote it in YAML)", (versions[0],))
+        return
     try:
         validator = get_validator_cls(document.data)(document.data)
     except ValidatorDetectError:
