@@ -1,24 +1,37 @@
 """Stage 1: read a spec file into plain Python data, safely.
 
 YAML goes through a safe loader only (no tags that build Python objects) and errors carry line and
-column. JSON files skip YAML entirely since `json` is several times faster on large specs.
+column. YAML goes through libyaml's C loader when PyYAML has it (several times faster than the
+pure-Python one on large specs), and JSON files skip YAML entirely since `json` is faster still.
 Locations of later problems are found again on demand with `locate`, which is only paid for when
 something is wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, SpecError
 
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 MAX_ALIASES = 100  # anchors are rare in specs; thousands of them are an alias bomb
+# An anchor (`&name`) where YAML allows one; without any, a document has no aliases to count.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]")
+
+
+def _safe_loader() -> type[yaml.SafeLoader]:
+    import yaml  # imported late: a cached run never parses the spec
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 @dataclass(frozen=True)
@@ -30,22 +43,32 @@ class Document:
     name: str  # how messages and generated headers name the file
     path: Path | None = None
 
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the file's bytes, which caches of anything derived from it are keyed by."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
 
 def load(path: Path, name: str | None = None) -> Document:
     """Read and parse the spec at `path`; every failure is a `SpecError` naming the file."""
-    name = name or _display_name(path)
+    name = name or display_name(path)
+    return parse(read(path, name), name, path)
+
+
+def read(path: Path, name: str | None = None) -> bytes:
+    """The spec's bytes; a missing or unreadable file is a `SpecError` naming it."""
+    name = name or display_name(path)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SpecError(Problem("file not found", name)) from None
     except IsADirectoryError:
         raise SpecError(Problem("is a directory, not a spec file", name)) from None
     except OSError as exc:
         raise SpecError(Problem(f"cannot read: {exc.strerror}", name)) from None
-    return parse(raw, name, path)
 
 
-def _display_name(path: Path) -> str:
+def display_name(path: Path) -> str:
     """The path as a user would type it: relative to the working directory when inside it."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
@@ -80,10 +103,12 @@ def _parse_json(text: str, name: str) -> Any:
 
 
 def _parse_yaml(text: str, name: str) -> Any:
-    if text.count("*") and _alias_count(text, name) > MAX_ALIASES:
+    import yaml
+
+    if "*" in text and _ANCHOR.search(text) and _alias_count(text, name) > MAX_ALIASES:
         raise SpecError(Problem(f"more than {MAX_ALIASES} YAML aliases; refusing a possible alias bomb", name))
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # a safe loader: no Python objects
+        return yaml.load(text, Loader=_safe_loader())  # a safe loader: no Python objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
@@ -100,18 +125,22 @@ def _parse_yaml(text: str, name: str) -> Any:
 
 def _alias_count(text: str, name: str) -> int:
     """Count alias events without building the document (cheap next to a bomb's expansion)."""
+    import yaml
+
     try:
-        return sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_SafeLoader))
+        return sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_safe_loader()))
     except yaml.YAMLError:
         return 0  # the real load reports the syntax error with its location
 
 
 def locate(document: Document, parts: tuple[str | int, ...]) -> tuple[int | None, int | None]:
     """Line and column (1-based) of the node at `parts`, or of its deepest existing parent."""
+    import yaml
+
     if document.name.endswith(".json"):
         return None, None
     try:
-        node = yaml.compose(document.text, Loader=_SafeLoader)
+        node = yaml.compose(document.text, Loader=_safe_loader())
     except yaml.YAMLError:
         return None, None
     for part in parts:

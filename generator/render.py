@@ -13,11 +13,12 @@ import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from . import model as m
+
+if TYPE_CHECKING:
+    import jinja2
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -33,6 +34,8 @@ def header(spec_name: str, path: str) -> str:
 
 def environment(templates: Path | None = None) -> jinja2.Environment:
     """The Jinja environment: user templates first, strict about undefined names."""
+    import jinja2  # imported late: a cached run renders nothing
+
     folders = [templates, BUILTIN_TEMPLATES] if templates else [BUILTIN_TEMPLATES]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)) for folder in folders]),
