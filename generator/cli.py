@@ -27,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--family", dest="families", action="append", metavar="NAME",
                          help="only methods named NAME.*; repeatable (default: all)")
     options.add_argument("--templates", type=Path, help="folder of templates overriding the built-in ones")
+    options.add_argument("--no-cache", action="store_true",
+                         help="neither read nor write the cache (.cache/generator/ or $GENERATOR_CACHE_DIR)")
     main = argparse.ArgumentParser(
         prog="python -m generator", parents=[options],
         description="Generate a typed Python client for the Slack Web API from an OpenAPI spec.",
@@ -59,18 +61,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from . import generate
+    from .cache import Cache
     from .config import load_options
-    from .load import load
     from .output import compare, unified_diff, write
-    from .validate import validate
 
     options = load_options({key: getattr(args, key, None) for key in ("spec", "out", "package", "families", "templates")})
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(options.root or Path.cwd())
     if args.command == "validate":
+        from .load import load
+        from .validate import validate
+
         document = load(options.spec)
-        validate(document)
+        validate(document, cache)
         print(f"{document.name}: valid")
         return EXIT_OK
-    files = generate(options)
+    files = generate(options, cache)
     if args.check:
         changes = compare(files, options.out)
         if not changes:

@@ -5,6 +5,10 @@ something, and the data must be a tree; remote and external-file references are 
 can never make the generator touch the network or read files beside it. The second runs
 openapi-spec-validator and reports every error it finds, each with a JSON pointer (and a line when
 the document is YAML).
+
+The second pass is slow on a large spec, so `Validation` runs it in a forked worker while the
+client is built, and a verdict of "valid" is cached, keyed by the spec's bytes, the validator's
+version and the generator's code: a spec whose bytes changed is always validated again.
 """
 
 from __future__ import annotations
@@ -12,23 +16,62 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .cache import GENERATOR, Cache, digest, folder_digest, versions
 from .errors import Problem, SpecError, pointer
 from .load import Document, locate
+from .parallel import Task
 
 _TOP_LEVEL = {"openapi", "swagger", "info", "servers", "paths", "components", "security", "tags",
               "externalDocs", "webhooks", "definitions", "parameters", "responses", "securityDefinitions",
               "host", "basePath", "schemes", "consumes", "produces", "jsonSchemaDialect"}
 MAX_ERRORS = 50
+# What the verdict depends on besides the bytes: the parser, the validator and its schemas.
+VALIDATOR = ("pyyaml", "openapi-spec-validator", "openapi-schema-validator", "jsonschema",
+             "jsonschema-specifications", "jsonschema-path", "referencing")
+VALID = b"valid"
 
 
-def validate(document: Document) -> None:
+def validate(document: Document, cache: Cache | None = None) -> None:
     """Raise `SpecError` listing every problem found, or return quietly."""
-    problems = list(_reference_problems(document))
-    if problems:
-        raise SpecError(problems)
-    problems = list(_schema_problems(document))
-    if problems:
-        raise SpecError(problems)
+    Validation(document, cache).wait()
+
+
+class Validation:
+    """Validation begun now and concluded by `wait`.
+
+    The reference pass runs at once, so whatever is built meanwhile walks a tree whose every
+    `$ref` resolves; the schema pass runs in a worker process (or here, where there is none)."""
+
+    def __init__(self, document: Document, cache: Cache | None = None) -> None:
+        self._cache = cache or Cache()
+        self._key = verdict_key(document) if self._cache.enabled else ""
+        self._task: Task[list[Problem]] | None = None
+        if self._key and self._cache.get("verdict", self._key) == VALID:
+            return
+        problems = list(_reference_problems(document))
+        if problems:
+            raise SpecError(problems)
+        self._task = Task(_schema_problem_list, document)
+
+    def wait(self) -> None:
+        """Raise `SpecError` if the document is invalid."""
+        if self._task is None:
+            return
+        problems, self._task = self._task.result(), None
+        if problems:
+            raise SpecError(problems)
+        if self._key:
+            self._cache.put("verdict", self._key, VALID)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+
+def verdict_key(document: Document) -> str:
+    kind = "json" if document.name.endswith(".json") else "yaml"  # the same bytes parse differently
+    return digest("verdict", document.digest, kind, versions(*VALIDATOR), folder_digest(GENERATOR))
 
 
 def resolve_ref(data: dict[str, Any], ref: str) -> Any:
@@ -83,6 +126,10 @@ def _check_ref(data: dict[str, Any], ref: str) -> str | None:
     except KeyError:
         return f"reference {ref!r} points at nothing"
     return None
+
+
+def _schema_problem_list(document: Document) -> list[Problem]:
+    return list(_schema_problems(document))
 
 
 def _schema_problems(document: Document) -> Iterator[Problem]:

@@ -1,0 +1,152 @@
+"""The cache and the worker processes make generation fast without ever changing what it does:
+output is byte-identical with and without them, a spec whose bytes changed is always validated
+again, a damaged cache entry is ignored, and a failing worker changes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SPEC
+
+from generator import cli, generate, parallel
+from generator import format as formatting
+from generator.cache import Cache
+from generator.config import Options, load_options
+from generator.errors import SpecError
+from generator.format import TemplateOutputError, format_files
+from generator.load import load
+
+
+def options(**overrides: object) -> Options:
+    return load_options(overrides, ROOT)
+
+
+def entries(cache: Cache, kind: str) -> list[Path]:
+    assert cache.folder is not None
+    return sorted((cache.folder / kind).iterdir())
+
+
+@pytest.fixture(scope="module")
+def uncached() -> list[tuple[str, str]]:
+    return list(generate(options()).items())
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Cache:
+    return Cache(tmp_path / "cache")
+
+
+@pytest.mark.parametrize("workers", ["1", "4"])  # in this process only, and with forked workers
+def test_output_is_byte_identical_cold_warm_and_from_each_cache(
+        cache: Cache, uncached: list[tuple[str, str]], workers: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GENERATOR_WORKERS", workers)
+    assert list(generate(options(), cache).items()) == uncached  # cold: fills the cache
+    assert cache.folder is not None
+    assert sorted(kind.name for kind in cache.folder.iterdir()) == ["format", "output", "verdict"]
+    assert list(generate(options(), cache).items()) == uncached  # the whole result from the cache
+    shutil.rmtree(cache.folder / "output")
+    assert list(generate(options(), cache).items()) == uncached  # the verdict and black's output from it
+
+
+def test_a_spec_whose_bytes_changed_is_validated_again(tmp_path: Path, cache: Cache, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(cache.folder))  # the CLI's cache is this one
+    spec = tmp_path / "calls.yaml"
+    shutil.copy(SPEC, spec)
+    generate(options(spec=spec), cache)  # "valid" and the output are cached for these bytes
+    assert cli.main(["validate", "--spec", str(spec)]) == 0
+    spec.write_text(SPEC.read_text().replace("          type: integer\n          description: Call duration",
+                                             "          type: int\n          description: Call duration", 1))
+    where = "/components/schemas/CallsEndRequest/properties/duration/type"
+    with pytest.raises(SpecError, match=where):
+        generate(options(spec=spec), cache)
+    capsys.readouterr()
+    assert cli.main(["validate", "--spec", str(spec)]) == 2
+    assert where in capsys.readouterr().err
+
+
+def test_damaged_entries_are_ignored_and_rewritten(cache: Cache, uncached: list[tuple[str, str]]) -> None:
+    generate(options(), cache)
+    damaged = []
+    for kind in ("output", "verdict", "format"):
+        for number, entry in enumerate(entries(cache, kind)):
+            data = entry.read_bytes()
+            entry.write_bytes([data[: len(data) // 2], data[:-1] + bytes([data[-1] ^ 1]), b"",
+                               b"\xff\xfe not an entry"][number % 4])
+            damaged.append((kind, entry.name))
+    assert list(generate(options(), cache).items()) == uncached
+    assert all(cache.get(kind, key) is not None for kind, key in damaged)
+
+
+def test_formatted_files_are_cached_per_black_version(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"pkg/a.py": "x = ( 1 )\n", "README.md": "( 1 )\n"}
+    real_version = formatting.black_version
+    monkeypatch.setattr(formatting, "black_version", lambda: "0.0-another")
+    assert format_files(files, cache) == {"pkg/a.py": "x = 1\n", "README.md": "( 1 )\n"}
+    [entry] = entries(cache, "format")
+    cache.put("format", entry.name, b"made_by = 'another black'\n")
+    assert format_files(files, cache)["pkg/a.py"] == "made_by = 'another black'\n"  # the cache is used...
+    monkeypatch.setattr(formatting, "black_version", real_version)
+    assert format_files(files, cache)["pkg/a.py"] == "x = 1\n"  # ...but never across black versions
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(folder))
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["--check", "--no-cache"]) == 0
+    assert not folder.exists()
+    assert cli.main(["--check"]) == 0
+    assert (folder / "output").is_dir()
+    monkeypatch.delenv("GENERATOR_CACHE_DIR")
+    assert Cache.at_project(tmp_path).folder == tmp_path / ".cache" / "generator"
+
+
+def test_an_invalid_spec_is_reported_even_when_building_from_it_fails_first(tmp_path: Path, cache: Cache) -> None:
+    spec = tmp_path / "calls.yaml"
+    spec.write_text(SPEC.read_text().replace("      requestBody:\n", "      requestBody: 5\n      x-was-body:\n"))
+    with pytest.raises(SpecError, match="requestBody: 5 is not of type 'object'"):
+        generate(options(spec=spec), cache)
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GENERATOR_WORKERS", "2")
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running; this process does not fork")
+    assert parallel.can_fork()
+
+
+@pytest.mark.usefixtures("forking")
+def test_a_worker_that_dies_has_its_work_done_here() -> None:
+    parent = os.getpid()
+
+    def double(number: int) -> int:
+        if os.getpid() != parent:
+            os._exit(9)
+        return number * 2
+
+    assert parallel.Task(double, 21).result() == 42
+
+
+@pytest.mark.usefixtures("forking")
+def test_invalid_python_formatted_by_a_worker_is_reported_as_a_template_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(formatting, "PARALLEL_MIN_CHARS", 0)
+    files = {"pkg/fine.py": "x = 1\n" * 20, "pkg/broken.py": "def broken(:\n"}  # the smaller goes to the worker
+    with pytest.raises(TemplateOutputError, match="pkg/broken.py: the templates produced invalid Python"):
+        format_files(files)
+
+
+def test_yaml_alias_bombs_are_still_refused_and_prose_is_not_mistaken_for_anchors(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("openapi: 3.1.0\nshared: &shared [1]\n" + "".join(f"k{n}: *shared\n" for n in range(101)))
+    with pytest.raises(SpecError, match="more than 100 YAML aliases"):
+        load(bomb)
+    prose = tmp_path / "prose.yaml"
+    prose.write_text("openapi: 3.1.0\ninfo: {title: Q&A *bold*, version: '1'}\n")
+    assert load(prose).data["info"]["title"] == "Q&A *bold*"
