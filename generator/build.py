@@ -18,9 +18,11 @@ from .load import Document
 from .naming import constant_case, identifier, pascal_case, snake_case
 from .validate import resolve_ref
 
-# Attributes every generated model already has (the runtime's Model), and those of the models
-# methods return (its SlackResponse).
-MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict"})
+# Attributes every generated model already has (the runtime's Model), names its annotations use
+# (a field of that name would shadow them in the class body), and the attributes of the models
+# methods return (the runtime's SlackResponse).
+MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
+                              "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
 # Keyword arguments every generated method already has, besides `self`.
 RESERVED_ARGUMENTS = frozenset({"self"})

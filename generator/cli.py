@@ -1,8 +1,8 @@
-"""The command line: `python -m generator [validate] [options]`.
+"""The command line: `python -m generator [generate|validate|diff] [options]`.
 
-Exit codes: 0 done (or up to date), 1 `--check` found drift, 2 bad input or usage, 3 a bug in the
-generator or its templates. Errors are one clear message on stderr, never a traceback (set
-GENERATOR_DEBUG=1 to see one for a bug).
+Exit codes: 0 done (or up to date), 1 `--check` found drift or `diff` found a breaking change, 2 bad
+input or usage, 3 a bug in the generator or its templates. Errors are one clear message on stderr,
+never a traceback (set GENERATOR_DEBUG=1 to see one for a bug).
 """
 
 from __future__ import annotations
@@ -12,10 +12,15 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import GeneratorError
+from .errors import GeneratorError, UsageError
+
+if TYPE_CHECKING:
+    from .config import Options
 
 EXIT_OK, EXIT_DRIFT, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
+EXIT_BREAKING = 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,9 +40,18 @@ def parser() -> argparse.ArgumentParser:
         epilog="Defaults come from [tool.generator] in pyproject.toml; flags override them.")
     main.add_argument("--check", action="store_true",
                       help="write nothing; exit 1 and print a diff if the output would change")
-    commands = main.add_subparsers(dest="command", metavar="{generate,validate}")
+    commands = main.add_subparsers(dest="command", metavar="{generate,validate,diff}")
     commands.add_parser("generate", parents=[options], help="generate the client (the default)")
     commands.add_parser("validate", parents=[options], help="validate the spec only")
+    diff = commands.add_parser(
+        "diff", parents=[options], help="report what changing a spec does to code that calls the client",
+        description="Report what changes between two specs in client terms, each change marked breaking or not. "
+                    "A spec may be a file or REV:PATH, read from git (PATH from the repository root, or ./PATH "
+                    "from the current folder). Exit 1 when a change is breaking, 0 otherwise.")
+    diff.add_argument("specs", nargs="*", metavar="SPEC", help="OLD NEW, or with --rev one SPEC (default: --spec)")
+    diff.add_argument("--rev", help="compare SPEC as of git revision REV with SPEC now")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json "
+                      "for tools")
     return main
 
 
@@ -63,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
     from . import generate
     from .cache import Cache
     from .config import load_options
-    from .output import compare, unified_diff, write
+    from .output import compare, explain, unified_diff, write
 
     options = load_options({key: getattr(args, key, None) for key in ("spec", "out", "package", "families", "templates")})
     cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(options.root or Path.cwd())
@@ -75,7 +89,9 @@ def _run(args: argparse.Namespace) -> int:
         validate(document, cache)
         print(f"{document.name}: valid")
         return EXIT_OK
-    files = generate(options, cache)
+    if args.command == "diff":
+        return _diff(args, options)
+    files = generate(options, cache=cache)
     if args.check:
         changes = compare(files, options.out)
         if not changes:
@@ -83,8 +99,45 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_OK
         sys.stdout.write(unified_diff(changes))
         summary = ", ".join(f"{c.path} ({c.kind})" for c in changes)
-        print(f"{options.out}: out of date: {summary}\nrun `python -m generator` to regenerate", file=sys.stderr)
+        reasons = "".join(f"  {reason}\n" for reason in explain(changes, files, options.out))
+        print(f"{options.out}: out of date: {summary}\n{reasons}run `python -m generator` to regenerate",
+              file=sys.stderr)
         return EXIT_DRIFT
     changes = write(files, options.out)
     print(f"{options.out}: {len(changes)} file(s) changed" if changes else f"{options.out}: up to date")
     return EXIT_OK
+
+
+def _diff(args: argparse.Namespace, options: Options) -> int:
+    from .build import Selection, build
+    from .diff import Surface, compare, surface
+    from .load import Document, load
+    from .report import as_json, as_text
+    from .revision import read_revision, revision_of
+    from .validate import validate
+
+    specs: list[str] = args.specs
+    if args.rev is not None and len(specs) <= 1:
+        spec = Path(specs[0]) if specs else options.spec
+        name = specs[0] if specs else options.spec_name
+        old_document = revision_of(spec, args.rev, name)
+        new_document = load(spec, name)
+    elif args.rev is None and len(specs) == 2:
+        old_document, new_document = (read_revision(s) if _is_revision(s) else load(Path(s), s) for s in specs)
+    else:
+        raise UsageError("diff takes OLD NEW, or --rev REV and at most one SPEC")
+
+    def client(document: Document) -> Surface:
+        validate(document)
+        return surface(build(document, Selection(options.package, options.families)))
+
+    report = compare(client(old_document), client(new_document))
+    render = as_json if args.format == "json" else as_text
+    sys.stdout.write(render(report, old_document.name, new_document.name))
+    return EXIT_BREAKING if report.breaking else EXIT_OK
+
+
+def _is_revision(spec: str) -> bool:
+    """`REV:PATH` names a file in git unless a file of that name exists (or it is a Windows drive)."""
+    before, colon, _ = spec.partition(":")
+    return bool(colon) and len(before) > 1 and not Path(spec).exists()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,10 +20,6 @@ from .errors import Problem, SpecError
 
 if TYPE_CHECKING:
     import yaml
-
-MAX_ALIASES = 100  # anchors are rare in specs; thousands of them are an alias bomb
-# An anchor (`&name`) where YAML allows one; without any, a document has no aliases to count.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]")
 
 
 def _safe_loader() -> type[yaml.SafeLoader]:
@@ -105,8 +100,6 @@ def _parse_json(text: str, name: str) -> Any:
 def _parse_yaml(text: str, name: str) -> Any:
     import yaml
 
-    if "*" in text and _ANCHOR.search(text) and _alias_count(text, name) > MAX_ALIASES:
-        raise SpecError(Problem(f"more than {MAX_ALIASES} YAML aliases; refusing a possible alias bomb", name))
     try:
         return yaml.load(text, Loader=_safe_loader())  # a safe loader: no Python objects
     except yaml.MarkedYAMLError as exc:
@@ -121,16 +114,6 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise SpecError(Problem(f"invalid YAML: {exc}", name)) from None
     except RecursionError:
         raise SpecError(Problem("YAML nested too deeply", name)) from None
-
-
-def _alias_count(text: str, name: str) -> int:
-    """Count alias events without building the document (cheap next to a bomb's expansion)."""
-    import yaml
-
-    try:
-        return sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=_safe_loader()))
-    except yaml.YAMLError:
-        return 0  # the real load reports the syntax error with its location
 
 
 def locate(document: Document, parts: tuple[str | int, ...]) -> tuple[int | None, int | None]:

@@ -35,6 +35,8 @@ def constant_case(name: str) -> str:
 def identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
     """Make `name` a usable Python identifier (ASCII, not a keyword, not in `reserved`)."""
     name = _INVALID.sub("_", name) or "_"
+    if name.startswith("__"):  # dunders and class-private names would change meaning in a class body
+        name = name.strip("_") or "_"
     if name[0].isdigit():
         name = "_" + name
     if keyword.iskeyword(name) or name in reserved:

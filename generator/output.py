@@ -2,17 +2,23 @@
 
 Writing is all or nothing. New files are staged beside the target first; then each changed file
 is swapped in with `os.replace`, keeping the old one, and on any failure every swap is undone, so
-the directory is byte-identical to before. A manifest (`.generated-files`) lists what the
-generator wrote, so a later run removes its own stale files and never touches anyone else's.
+the directory is byte-identical to before.
+
+A manifest (`.generated-files`) records provenance: the sha256 of the spec and of the template set
+the tree came from, and of every file the generator wrote (in `sha256sum` format, so
+`sha256sum -c .generated-files` checks the tree without the generator). A later run removes its own
+stale files and never touches anyone else's, and `--check` can tell a changed spec or template set
+from a hand edit.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import OutputError
@@ -29,16 +35,102 @@ class Change:
     diff: str
 
 
-def with_manifest(files: dict[str, str]) -> dict[str, str]:
-    """The files plus the manifest that lists them."""
-    listing = "".join(f"{path}\n" for path in sorted(files))
-    return {**files, MANIFEST: "# Files written by `python -m generator`; it removes stale ones.\n" + listing}
+@dataclass(frozen=True)
+class Provenance:
+    """What a generated tree came from, as its manifest records it."""
+
+    spec: str  # sha256 of the spec file's bytes; "" when not recorded
+    spec_name: str  # as generated headers name it
+    templates: str  # sha256 of the template set (see `render.template_digest`)
+    files: dict[str, str]  # path -> sha256 of the text written there ("" for an old manifest)
+
+
+def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "") -> dict[str, str]:
+    """The files plus the manifest recording them, and the spec and templates they came from."""
+    lines = ["# Written by `python -m generator`: what it owns (it removes stale files) and each file's sha256.\n",
+             "# Check by hand with `sha256sum -c .generated-files`; `python -m generator --check` explains drift.\n"]
+    if spec:
+        lines.append(f"# spec sha256 {spec} {_one_line(spec_name)}".rstrip() + "\n")
+    if templates:
+        lines.append(f"# templates sha256 {templates}\n")
+    lines += [f"{sha256(files[path])}  {path}\n" for path in sorted(files)]
+    return {**files, MANIFEST: "".join(lines)}
+
+
+def read_provenance(out: Path) -> Provenance | None:
+    """The provenance recorded in `out`'s manifest, ignoring paths that lead outside `out`; None
+    without a manifest."""
+    try:
+        recorded = parse_manifest((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    root = out.resolve()
+    safe = {path: digest for path, digest in recorded.files.items() if (out / path).resolve().is_relative_to(root)}
+    return replace(recorded, files=safe)
+
+
+def parse_manifest(text: str) -> Provenance:
+    recorded = {"spec": "", "templates": ""}
+    spec_name = ""
+    files: dict[str, str] = {}
+    for line in text.splitlines():
+        words = line.split(" ")
+        if line.startswith("#"):
+            if len(words) >= 4 and words[1] in recorded and words[2] == "sha256":
+                recorded[words[1]] = words[3]
+                spec_name = " ".join(words[4:]) if words[1] == "spec" else spec_name
+        elif line:
+            digest, _, path = line.partition("  ")  # the sha256sum format; a bare path in old manifests
+            files[path or digest] = digest if path else ""
+    return Provenance(recorded["spec"], spec_name, recorded["templates"], files)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def changed_since(files: dict[str, str], recorded: Provenance | None, ignore: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Paths whose generated text differs from what the recorded generation wrote (hand edits to
+    the directory do not count), created or no longer generated; empty without a record."""
+    if recorded is None or not all(recorded.files.values()):
+        return ()
+    paths = sorted((set(files) | set(recorded.files)) - {MANIFEST, *ignore})
+    return tuple(p for p in paths if p not in files or sha256(files[p]) != recorded.files.get(p))
+
+
+def explain(changes: list[Change], files: dict[str, str], out: Path) -> list[str]:
+    """Why `out` differs from `files` (which include the manifest): the spec or the templates
+    changed, files were edited, deleted or added by hand, or else the generator itself changed."""
+    recorded = read_provenance(out)
+    if recorded is None or not recorded.spec:
+        return [f"{out / MANIFEST} records no provenance (generated by an older generator, or never)"]
+    expected = parse_manifest(files[MANIFEST])
+    reasons = []
+    if recorded.spec != expected.spec:
+        reasons.append("the spec changed since the last generation")
+    if recorded.spec_name != expected.spec_name:
+        reasons.append(f"the spec is named {expected.spec_name} now, {recorded.spec_name} in the last generation")
+    if recorded.templates != expected.templates:
+        reasons.append("the templates changed since the last generation")
+    edited = [p for p, digest in recorded.files.items()
+              if (out / p).is_file() and hashlib.sha256((out / p).read_bytes()).hexdigest() != digest]
+    deleted = [p for p in recorded.files if not (out / p).is_file()]
+    added = [c.path for c in changes if c.kind == "extra" and c.path not in recorded.files]
+    for label, paths in (("edited by hand", edited), ("deleted by hand", deleted), ("added by hand", added)):
+        if paths:
+            reasons.append(f"{label}: {', '.join(sorted(paths))}")
+    if edited or deleted or added:
+        reasons.append("regenerating discards hand edits; change the spec or the templates (--templates) instead")
+    if not reasons:
+        reasons.append("same spec and templates, different output: the generator itself changed")
+    return reasons
 
 
 def owned_files(out: Path, files: dict[str, str], *, hand_added: bool) -> set[str]:
     """Files in `out` the generator answers for: those its manifest lists and, with `hand_added`,
     anything else inside the package folder (so a file added there by hand shows up as extra)."""
-    owned = set(_read_manifest(out))
+    recorded = read_provenance(out)
+    owned = set(recorded.files if recorded else ())
     if hand_added:
         packages = {path.split("/")[0] for path in files if path.count("/") == 1 and path.endswith("/__init__.py")}
         for package in packages:
@@ -136,24 +228,15 @@ def _remove_empty_dirs(out: Path, removed: list[str]) -> None:
                 folder.rmdir()
 
 
-def _read_manifest(out: Path) -> list[str]:
-    try:
-        lines = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    root = out.resolve()
-    safe = []
-    for line in lines:
-        if line and not line.startswith("#") and (out / line).resolve().is_relative_to(root):
-            safe.append(line)
-    return safe
-
-
 def _read(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return "<binary file>\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _diff(old: str, new: str, path: str) -> str:

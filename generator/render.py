@@ -8,10 +8,11 @@ one-line header naming the spec it came from, added here so no template can forg
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,11 @@ from . import model as m
 if TYPE_CHECKING:
     import jinja2
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+    from .release import Release
+
+_HERE = Path(__file__).resolve().parent
+# inside the package once installed from a wheel, beside it in a checkout (see pyproject.toml)
+BUILTIN_TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -49,8 +54,21 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def render(api: m.Api, env: jinja2.Environment) -> dict[str, str]:
-    """Every output file as {relative path: text}, sorted by path."""
+def template_digest(env: jinja2.Environment) -> str:
+    """sha256 of the template set `env` renders with: each template's name and the source it
+    resolves to (a user's override or the built-in one)."""
+    assert env.loader is not None
+    digest = hashlib.sha256()
+    for name in env.list_templates(extensions=["jinja"]):
+        source = env.loader.get_source(env, name)[0].encode("utf-8")
+        digest.update(f"{name}\0{len(source)}\0".encode())
+        digest.update(source)
+    return digest.hexdigest()
+
+
+def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()) -> dict[str, str]:
+    """Every output file as {relative path: text}, sorted by path; `releases` (newest first) make
+    the changelog."""
     package = api.package
     files: dict[str, str] = {}
 
@@ -66,6 +84,7 @@ def render(api: m.Api, env: jinja2.Environment) -> dict[str, str]:
              [f"package/resources/{family.name}.py.jinja", "package/resources/family.py.jinja"], family=family)
     emit("pyproject.toml", ["project/pyproject.toml.jinja"])
     emit("README.md", ["project/README.md.jinja"])
+    emit("CHANGELOG.md", ["project/CHANGELOG.md.jinja"], releases=releases)
     emit("docs/API.md", ["docs/API.md.jinja"])
     return dict(sorted(files.items()))
 
@@ -94,8 +113,13 @@ def docstring(text: str, indent: int = 0, hanging: int = 0, width: int = 88) -> 
     return result + " " if result.endswith('"') else result  # keep it apart from the closing quotes
 
 
+def docstring_line(text: str) -> str:
+    """Text safe on one line inside a docstring."""
+    return docstring(_one_line(text), width=10**6)
+
+
 def comment(text: str) -> str:
-    """Text safe on one `#` comment line."""
+    """Text safe on one `#` comment line or Markdown heading."""
     return _one_line(text)
 
 
@@ -117,6 +141,7 @@ def json_string(text: str) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "docstring": docstring,
     "comment": comment,
+    "docstring_line": docstring_line,
     "markdown_cell": markdown_cell,
     "markdown_text": markdown_text,
     "pystr": m.python_string,

@@ -14,6 +14,7 @@ version and the generator's code: a spec whose bytes changed is always validated
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from .cache import GENERATOR, Cache, digest, folder_digest, versions
@@ -25,6 +26,7 @@ _TOP_LEVEL = {"openapi", "swagger", "info", "servers", "paths", "components", "s
               "externalDocs", "webhooks", "definitions", "parameters", "responses", "securityDefinitions",
               "host", "basePath", "schemes", "consumes", "produces", "jsonSchemaDialect"}
 MAX_ERRORS = 50
+MAX_EXPANDED_NODES = 5_000_000  # Slack's whole Web API spec has about 60,000
 # What the verdict depends on besides the bytes: the parser, the validator and its schemas.
 VALIDATOR = ("pyyaml", "openapi-spec-validator", "openapi-schema-validator", "jsonschema",
              "jsonschema-specifications", "jsonschema-path", "referencing")
@@ -89,29 +91,50 @@ def resolve_ref(data: dict[str, Any], ref: str) -> Any:
 
 
 def _reference_problems(document: Document) -> Iterator[Problem]:
+    """Walk each distinct node once: check `$ref`s and keys, refuse cycles and alias bombs.
+
+    YAML aliases make one node appear in several places. That is fine (the loader shares it), but
+    a node that contains itself cannot be validated, and a few aliases nested in each other can
+    stand for billions of nodes, which is what the validator would then walk.
+    """
     data = document.data
-    seen: set[int] = set()
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    sizes: dict[int, int] = {}  # expanded node count of each finished node
+    open_nodes: set[int] = set()  # nodes whose children are being walked: their ancestors
+    stack: list[tuple[Any, tuple[str | int, ...], bool]] = [(data, (), False)]
     while stack:
-        node, parts = stack.pop()
-        if isinstance(node, (dict, list)):
-            if id(node) in seen:
-                yield _problem(document, "the document refers to itself (recursive YAML anchor)", parts)
-                continue
-            seen.add(id(node))
+        node, parts, children_done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        values = list(node.values()) if isinstance(node, dict) else node
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(value), 1) for value in values)
+            if sizes[key] > MAX_EXPANDED_NODES:
+                yield _problem(document, f"YAML aliases expand this to more than {MAX_EXPANDED_NODES:,} nodes "
+                                         "(an alias bomb?); refusing to process it", parts)
+                return
+            continue
+        if key in open_nodes:
+            yield _problem(document, "this node contains itself through a YAML alias; specs must be trees", parts)
+            return
+        if key in sizes:
+            continue  # an alias of a node already checked
+        open_nodes.add(key)
+        stack.append((node, parts, True))
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str):
                 problem = _check_ref(data, ref)
                 if problem:
                     yield _problem(document, problem, (*parts, "$ref"))
-            for key, value in node.items():
-                if not isinstance(key, str):
-                    yield _problem(document, f"key {key!r} is not a string", parts)
+            for name, value in node.items():
+                if not isinstance(name, str):
+                    yield _problem(document, f"key {name!r} is not a string", parts)
                     continue
-                stack.append((value, (*parts, key)))
-        elif isinstance(node, list):
-            stack.extend((value, (*parts, index)) for index, value in enumerate(node))
+                stack.append((value, (*parts, name), False))
+        else:
+            stack.extend((value, (*parts, index), False) for index, value in enumerate(node))
 
 
 def _check_ref(data: dict[str, Any], ref: str) -> str | None:
@@ -133,27 +156,35 @@ def _schema_problem_list(document: Document) -> list[Problem]:
 
 
 def _schema_problems(document: Document) -> Iterator[Problem]:
-    from jsonschema_path import SchemaPath  # imported late: the validator is slow to import
-    from openapi_spec_validator.shortcuts import get_validator_cls
+    """The validator's errors: structural ones (against the OpenAPI schema) first, and the semantic
+    checks only on a structurally valid document, since those assume a sound shape and can crash
+    otherwise."""
+    from openapi_spec_validator.shortcuts import get_validator_cls  # late: slow to import
     from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
     try:
-        validator_cls = get_validator_cls(document.data)
+        validator = get_validator_cls(document.data)(document.data)
     except ValidatorDetectError:
         yield Problem("no supported 'openapi' (3.0, 3.1) or 'swagger' (2.0) version field", document.name)
         return
-    validator = validator_cls(SchemaPath.from_dict(document.data))
     try:
-        for count, error in enumerate(validator.iter_errors()):
-            if count == MAX_ERRORS:
-                yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
-                return
-            parts = tuple(error.absolute_path)
-            if parts and parts[0] not in _TOP_LEVEL:
-                parts = _find_nested(document.data, parts, error.instance) or parts
-            yield _problem(document, _describe(error), parts)
+        errors = list(islice(validator.schema_validator.iter_errors(validator.schema), MAX_ERRORS + 1))
+        if not errors:
+            errors = list(islice(validator.root_validator(validator.schema_path), MAX_ERRORS + 1))
     except RecursionError:
         yield Problem("schemas nest too deeply to validate", document.name)
+        return
+    except Exception as exc:  # noqa: BLE001 - the validator tripped over the document: still bad input
+        yield Problem(f"openapi-spec-validator could not check this document ({type(exc).__name__}: {exc})",
+                      document.name)
+        return
+    for error in errors[:MAX_ERRORS]:
+        parts = tuple(error.absolute_path)
+        if parts and parts[0] not in _TOP_LEVEL:
+            parts = _find_nested(document.data, parts, error.instance) or parts
+        yield _problem(document, _describe(error), parts)
+    if len(errors) > MAX_ERRORS:
+        yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
 
 
 def _describe(error: Any) -> str:

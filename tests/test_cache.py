@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SPEC
+from conftest import GENERATED, ROOT, SPEC
 
 from generator import cli, generate, parallel
 from generator import format as formatting
@@ -18,7 +18,6 @@ from generator.cache import Cache
 from generator.config import Options, load_options
 from generator.errors import SpecError
 from generator.format import TemplateOutputError, format_files
-from generator.load import load
 
 
 def options(**overrides: object) -> Options:
@@ -44,12 +43,12 @@ def cache(tmp_path: Path) -> Cache:
 def test_output_is_byte_identical_cold_warm_and_from_each_cache(
         cache: Cache, uncached: list[tuple[str, str]], workers: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GENERATOR_WORKERS", workers)
-    assert list(generate(options(), cache).items()) == uncached  # cold: fills the cache
+    assert list(generate(options(), cache=cache).items()) == uncached  # cold: fills the cache
     assert cache.folder is not None
     assert sorted(kind.name for kind in cache.folder.iterdir()) == ["format", "output", "verdict"]
-    assert list(generate(options(), cache).items()) == uncached  # the whole result from the cache
+    assert list(generate(options(), cache=cache).items()) == uncached  # the whole result from the cache
     shutil.rmtree(cache.folder / "output")
-    assert list(generate(options(), cache).items()) == uncached  # the verdict and black's output from it
+    assert list(generate(options(), cache=cache).items()) == uncached  # the verdict and black's output from it
 
 
 def test_a_spec_whose_bytes_changed_is_validated_again(tmp_path: Path, cache: Cache, monkeypatch: pytest.MonkeyPatch,
@@ -57,20 +56,20 @@ def test_a_spec_whose_bytes_changed_is_validated_again(tmp_path: Path, cache: Ca
     monkeypatch.setenv("GENERATOR_CACHE_DIR", str(cache.folder))  # the CLI's cache is this one
     spec = tmp_path / "calls.yaml"
     shutil.copy(SPEC, spec)
-    generate(options(spec=spec), cache)  # "valid" and the output are cached for these bytes
+    generate(options(spec=spec), cache=cache)  # "valid" and the output are cached for these bytes
     assert cli.main(["validate", "--spec", str(spec)]) == 0
     spec.write_text(SPEC.read_text().replace("          type: integer\n          description: Call duration",
                                              "          type: int\n          description: Call duration", 1))
     where = "/components/schemas/CallsEndRequest/properties/duration/type"
     with pytest.raises(SpecError, match=where):
-        generate(options(spec=spec), cache)
+        generate(options(spec=spec), cache=cache)
     capsys.readouterr()
     assert cli.main(["validate", "--spec", str(spec)]) == 2
     assert where in capsys.readouterr().err
 
 
 def test_damaged_entries_are_ignored_and_rewritten(cache: Cache, uncached: list[tuple[str, str]]) -> None:
-    generate(options(), cache)
+    generate(options(), cache=cache)
     damaged = []
     for kind in ("output", "verdict", "format"):
         for number, entry in enumerate(entries(cache, kind)):
@@ -78,7 +77,7 @@ def test_damaged_entries_are_ignored_and_rewritten(cache: Cache, uncached: list[
             entry.write_bytes([data[: len(data) // 2], data[:-1] + bytes([data[-1] ^ 1]), b"",
                                b"\xff\xfe not an entry"][number % 4])
             damaged.append((kind, entry.name))
-    assert list(generate(options(), cache).items()) == uncached
+    assert list(generate(options(), cache=cache).items()) == uncached
     assert all(cache.get(kind, key) is not None for kind, key in damaged)
 
 
@@ -111,7 +110,7 @@ def test_an_invalid_spec_is_reported_even_when_building_from_it_fails_first(tmp_
     spec = tmp_path / "calls.yaml"
     spec.write_text(SPEC.read_text().replace("      requestBody:\n", "      requestBody: 5\n      x-was-body:\n"))
     with pytest.raises(SpecError, match="requestBody: 5 is not of type 'object'"):
-        generate(options(spec=spec), cache)
+        generate(options(spec=spec), cache=cache)
 
 
 @pytest.fixture
@@ -142,11 +141,13 @@ def test_invalid_python_formatted_by_a_worker_is_reported_as_a_template_bug(monk
         format_files(files)
 
 
-def test_yaml_alias_bombs_are_still_refused_and_prose_is_not_mistaken_for_anchors(tmp_path: Path) -> None:
-    bomb = tmp_path / "bomb.yaml"
-    bomb.write_text("openapi: 3.1.0\nshared: &shared [1]\n" + "".join(f"k{n}: *shared\n" for n in range(101)))
-    with pytest.raises(SpecError, match="more than 100 YAML aliases"):
-        load(bomb)
-    prose = tmp_path / "prose.yaml"
-    prose.write_text("openapi: 3.1.0\ninfo: {title: Q&A *bold*, version: '1'}\n")
-    assert load(prose).data["info"]["title"] == "Q&A *bold*"
+def test_the_cached_result_follows_the_history_in_the_output_folder(tmp_path: Path, cache: Cache) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(GENERATED, out, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+    first = generate(options(), out, cache)  # cached for this history
+    assert first == generate(options(), out)
+    state = out / ".generator-state.json"
+    state.write_text(state.read_text().replace('"version": "1.0.0"', '"version": "3.1.4"', 1))
+    cached = generate(options(), out, cache)
+    assert cached == generate(options(), out)
+    assert cached != first and 'version = "3.1.' in cached["pyproject.toml"]

@@ -167,4 +167,4 @@ def test_a_write_failing_halfway_restores_every_file(golden_copy: Path, monkeypa
     assert cli.main(["--out", str(golden_copy)]) == 2
     monkeypatch.setattr(output.os, "replace", real_replace)
     assert snapshot(golden_copy) == before
-    assert not [p for p in golden_copy.iterdir() if p.name.startswith(".generator-")]
+    assert not [p for p in golden_copy.iterdir() if p.is_dir() and p.name.startswith(".generator-")]
