@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .cache import Cache, digest, versions
 from .errors import GeneratorError
-from .parallel import Task, can_fork, workers
+from .parallel import Task, Tickets, can_fork, workers
 
 LINE_LENGTH = 88
 TARGET = "py311"
@@ -61,31 +61,39 @@ def _key(text: str) -> str:
 
 
 def _format_in_parallel(texts: dict[str, str]) -> dict[str, str]:
+    """`texts` formatted by this process and, when it pays, forked workers: each worker starts
+    with one of the largest files (so this process, which holds the most memory, never formats
+    the largest), then all take the remaining files in turn until none are left. A worker that
+    fails leaves its files to this process."""
     import black  # noqa: F401 - imported before forking, so every worker starts with it loaded
 
     count = workers() if can_fork() and sum(map(len, texts.values())) >= PARALLEL_MIN_CHARS else 1
-    first, *others = _balanced(texts, count)
-    tasks = [Task(_format_group, group) for group in others]
+    if count == 1:
+        return _format_group(texts)
+    paths = sorted(texts, key=lambda path: (-len(texts[path]), path))
+    firsts, rest = paths[: count - 1], paths[count - 1 :]
+    tickets = Tickets(len(rest))
     try:
-        result = _format_group(first)
-        for task in tasks:
-            result.update(task.result())
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        raise
-    return result
+        tasks = [Task(_format_taken, texts, [first], rest, tickets) for first in firsts]
+        try:
+            result = _format_taken(texts, [], rest, tickets)
+            for task in tasks:
+                result.update(task.result())
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            raise
+    finally:
+        tickets.close()
+    left = {path: texts[path] for path in paths if path not in result}  # a failed worker's
+    return {**result, **_format_group(left)}
 
 
-def _balanced(texts: dict[str, str], count: int) -> list[dict[str, str]]:
-    """`texts` split into at most `count` groups of about equal size, largest files first."""
-    groups: list[dict[str, str]] = [{} for _ in range(min(count, len(texts)))]
-    sizes = [0] * len(groups)
-    for path in sorted(texts, key=lambda path: -len(texts[path])):
-        lightest = sizes.index(min(sizes))
-        groups[lightest][path] = texts[path]
-        sizes[lightest] += len(texts[path])
-    return groups
+def _format_taken(texts: dict[str, str], firsts: list[str], rest: list[str], tickets: Tickets) -> dict[str, str]:
+    formatted = _format_group({path: texts[path] for path in firsts})
+    for ticket in tickets:  # one at a time: the next is taken only once this one is done
+        formatted.update(_format_group({path: texts[path] for path in rest[ticket::tickets.count]}))
+    return formatted
 
 
 def _format_group(texts: dict[str, str]) -> dict[str, str]:

@@ -14,7 +14,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -36,6 +36,36 @@ def can_fork() -> bool:
     threading = sys.modules.get("threading")
     single_threaded = threading is None or threading.active_count() == 1
     return hasattr(os, "fork") and single_threaded and workers() > 1
+
+
+class Tickets:
+    """The numbers 0..count-1, each handed out once across this process and its forked workers,
+    so whoever is free takes the next piece of work.
+
+    A pipe holds them, four bytes each, all written before any worker starts: a read of four bytes
+    from it is atomic, and the end of the pipe means no work is left."""
+
+    LIMIT = 1024  # numbers in flight at most: 4 KiB, within every pipe's buffer
+
+    def __init__(self, count: int) -> None:
+        self.count = min(count, self.LIMIT)
+        self._read, write = os.pipe()
+        try:
+            os.write(write, b"".join(number.to_bytes(4, "little") for number in range(self.count)))
+        finally:
+            os.close(write)
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            data = os.read(self._read, 4)
+            while data and len(data) < 4:  # never split in practice; complete it if it ever were
+                data += os.read(self._read, 4 - len(data))
+            if len(data) < 4:
+                return
+            yield int.from_bytes(data, "little")
+
+    def close(self) -> None:
+        os.close(self._read)
 
 
 class Task(Generic[T]):
