@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -134,9 +135,26 @@ def test_a_worker_that_dies_has_its_work_done_here() -> None:
 
 
 @pytest.mark.usefixtures("forking")
+def test_files_a_dead_worker_took_from_the_queue_are_formatted_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(formatting, "PARALLEL_MIN_CHARS", 0)
+    parent, real_format_group = os.getpid(), formatting._format_group
+
+    def format_group(texts: dict[str, str]) -> dict[str, str]:
+        if os.getpid() != parent and "pkg/b.py" in texts:
+            os._exit(9)  # the worker dies holding b.py, which it took from the queue
+        if os.getpid() == parent and not texts:
+            time.sleep(0.3)  # this process starts late, so the worker takes b.py first
+        return real_format_group(texts)
+
+    monkeypatch.setattr(formatting, "_format_group", format_group)
+    files = {"pkg/a.py": "a = ( 1 )\n" * 30, "pkg/b.py": "b = ( 1 )\n" * 20, "pkg/c.py": "c = ( 1 )\n" * 10}
+    assert format_files(files) == {path: text.replace("( 1 )", "1") for path, text in files.items()}
+
+
+@pytest.mark.usefixtures("forking")
 def test_invalid_python_formatted_by_a_worker_is_reported_as_a_template_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(formatting, "PARALLEL_MIN_CHARS", 0)
-    files = {"pkg/fine.py": "x = 1\n" * 20, "pkg/broken.py": "def broken(:\n"}  # the smaller goes to the worker
+    files = {"pkg/fine.py": "x = 1\n", "pkg/broken.py": "def broken(:\n" + "x = 1\n" * 20}  # the worker's
     with pytest.raises(TemplateOutputError, match="pkg/broken.py: the templates produced invalid Python"):
         format_files(files)
 
