@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How fast `python -m generator` is, next to its peers, on the same inputs in the same run.
 
-    .venv/bin/python benchmarks/generate.py [--runs N] [--whole-spec PATH] [--no-java]
+    .venv/bin/python benchmarks/generate.py [--runs N] [--whole-spec PATH] [--no-java] [--baseline REV]
 
 Run it with the project's environment (it runs the generator with the same interpreter). It
 installs openapi-python-client into its own virtual environment under .cache/bench/ (and, where
@@ -14,10 +14,13 @@ tool as a fresh child process on (a) spec/calls.yaml and (b) the whole official 
   --check     the spec unchanged, comparing only
   edited      one operation's summary changed since the last run (validation must run again)
 
-Each figure is the median of N runs (the scenarios take turns, so a burst of load elsewhere hits
-all of them alike). Peak memory is the child's ru_maxrss, which counts the largest single process
-of its tree (the generator forks up to one validation and one formatting worker); "tree" is the
-sampled sum of the tree's resident memory, an upper bound since forked workers share pages.
+`--baseline REV` also times the generator as of git revision REV (say, main before a change) cold
+and with --check, for before/after figures from the same run. Each figure is the median of N runs (the scenarios take turns, so a burst of load elsewhere hits
+all of them alike). "peak" is the child's ru_maxrss: the largest single process of its tree (the
+generator forks a validation worker and, per spare CPU, a formatting worker; openapi-python-client
+runs ruff). "tree" is the peak of the whole tree's proportional set size (PSS: shared pages split
+between the processes sharing them), sampled every 5 ms in one extra, untimed run per scenario,
+so sampling never slows the timed runs.
 Targets (from issue 7) are checked at the end. This is a measurement, not a test: timings depend
 on the machine and its load, so it prints the load average beside them.
 """
@@ -59,12 +62,13 @@ class Scenario:
     prepare: Callable[[int], None] | None = None  # called with the run's number before each run, untimed
     seconds: list[float] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
-    tree_kib: list[int] = field(default_factory=list)
+    tree_kib: int = 0
     failures: list[str] = field(default_factory=list)
+    cwd: Path = ROOT
 
     @property
     def label(self) -> str:
-        return f"{self.tool:24} {self.spec:6} {self.kind:10}"
+        return f"{self.tool[:24]:24} {self.spec:6} {self.kind:10}"
 
     def median(self) -> float:
         return statistics.median(self.seconds)
@@ -75,6 +79,7 @@ def main() -> int:
     arguments.add_argument("--runs", type=int, default=5, help="timed runs per figure (default 5)")
     arguments.add_argument("--whole-spec", type=Path, default=WHOLE, help=f"the official spec (default {WHOLE})")
     arguments.add_argument("--no-java", action="store_true", help="leave openapi-generator out")
+    arguments.add_argument("--baseline", metavar="REV", help="also time the generator as of this git revision")
     args = arguments.parse_args()
 
     work = BENCH / "work"
@@ -91,6 +96,10 @@ def main() -> int:
     scenarios = []
     for spec_name, (spec, package) in specs.items():
         scenarios += _ours(work, spec_name, spec, package)
+    if args.baseline:
+        baseline = _export(args.baseline, work / "baseline")
+        for spec_name, (spec, package) in specs.items():
+            scenarios += _baseline(work, baseline, args.baseline, spec_name, spec, package)
     opc = _peer_environment("openapi-python-client")
     if opc:
         for spec_name, (spec, _) in specs.items():
@@ -110,6 +119,8 @@ def main() -> int:
     for number in range(1, args.runs + 1):
         for scenario in scenarios:
             _run(scenario, number)
+    for scenario in scenarios:
+        _run(scenario, args.runs + 1, record=False, sample=True)
     _report(scenarios, args.runs)
     shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -141,6 +152,40 @@ def _ours(work: Path, spec_name: str, spec: Path, package: str) -> list[Scenario
         Scenario("python -m generator", spec_name, "edited",
                  [*python, "--spec", str(edited), "--package", package, "--out", str(work / f"ours-{spec_name}-edit")],
                  warm_env, edit),
+    ]
+
+
+def _export(revision: str, folder: Path) -> Path:
+    """What running the generator needs, as of `revision`, exported and byte-compiled."""
+    import compileall
+    import io
+    import tarfile
+
+    archive = subprocess.run(["git", "archive", "--format=tar", revision, "generator", "templates", "spec",
+                              "pyproject.toml"], cwd=ROOT, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    compileall.compile_dir(folder / "generator", quiet=1)
+    return folder
+
+
+def _baseline(work: Path, checkout: Path, revision: str, spec_name: str, spec: Path, package: str) -> list[Scenario]:
+    """The generator as of another revision: cold, and --check on its own output."""
+    python = [sys.executable, "-m", "generator", "--spec", str(spec), "--package", package]
+    cold_out, warm_out = work / f"baseline-{spec_name}-cold", work / f"baseline-{spec_name}-warm"
+    tool = f"baseline {revision}"
+
+    def fresh(_: int) -> None:
+        shutil.rmtree(cold_out, ignore_errors=True)
+
+    def generated(_: int) -> None:
+        if not warm_out.is_dir():
+            subprocess.run([*python, "--out", str(warm_out)], cwd=checkout, check=True, capture_output=True)
+
+    return [
+        Scenario(tool, spec_name, "cold", [*python, "--out", str(cold_out)], dict(os.environ), fresh, cwd=checkout),
+        Scenario(tool, spec_name, "--check", [*python, "--out", str(warm_out), "--check"], dict(os.environ),
+                 generated, cwd=checkout),
     ]
 
 
@@ -200,18 +245,19 @@ def _compile_generator() -> None:
     compileall.compile_dir(ROOT / "generator", quiet=1)
 
 
-def _run(scenario: Scenario, number: int, *, record: bool = True) -> None:
+def _run(scenario: Scenario, number: int, *, record: bool = True, sample: bool = False) -> None:
     if scenario.prepare is not None:
         scenario.prepare(number)
     log = BENCH / "work" / "last-run.log"
     with log.open("wb") as output:
         start = time.perf_counter()
-        process = subprocess.Popen(scenario.command, cwd=ROOT, env=scenario.env, stdout=output, stderr=output)
-        sampler = _TreeSampler(process.pid)
+        process = subprocess.Popen(scenario.command, cwd=scenario.cwd, env=scenario.env, stdout=output, stderr=output)
+        sampler = _TreeSampler(process.pid) if sample else None
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
-        tree = sampler.stop()
+    if sampler is not None:
+        scenario.tree_kib = sampler.stop()
     if not record:
         return
     if process.returncode != 0:
@@ -220,21 +266,20 @@ def _run(scenario: Scenario, number: int, *, record: bool = True) -> None:
         return
     scenario.seconds.append(seconds)
     scenario.peak_kib.append(usage.ru_maxrss)
-    scenario.tree_kib.append(max(tree, usage.ru_maxrss))
 
 
 class _TreeSampler:
-    """Samples the summed resident memory of a process and its descendants (Linux /proc)."""
+    """Samples the summed PSS of a process and its descendants (Linux /proc; 0 elsewhere)."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self._done = pid, 0, threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
-        if Path(f"/proc/{pid}").exists():
+        if Path(f"/proc/{pid}/smaps_rollup").exists():
             self._thread.start()
 
     def _loop(self) -> None:
-        while not self._done.wait(0.01):
-            self.peak = max(self.peak, sum(_rss_kib(pid) for pid in _tree(self.pid)))
+        while not self._done.wait(0.005):
+            self.peak = max(self.peak, sum(_pss_kib(pid) for pid in _tree(self.pid)))
 
     def stop(self) -> int:
         self._done.set()
@@ -256,10 +301,10 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _rss_kib(pid: int) -> int:
+def _pss_kib(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except (OSError, ValueError):
         pass
@@ -274,13 +319,24 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
             print(f"{scenario.label} FAILED: {scenario.failures[0] if scenario.failures else 'no runs'}")
             continue
         peak = statistics.median(scenario.peak_kib) / MiB
-        tree = statistics.median(scenario.tree_kib) / MiB
+        tree = scenario.tree_kib / MiB
         print(f"{scenario.label} {scenario.median():9.3f} {min(scenario.seconds):7.3f} {peak:9.1f} {tree:9.1f}"
               + (f"  ({len(scenario.failures)} failed runs)" if scenario.failures else ""))
 
     def find(tool: str, spec: str, kind: str = "cold") -> Scenario | None:
         return next((s for s in scenarios if s.tool.startswith(tool) and s.spec == spec and s.kind == kind
                      and s.seconds), None)
+
+    if any(s.tool.startswith("baseline") for s in scenarios):
+        print("\nbefore/after (ours / baseline, time; peak memory):")
+        for spec in ("calls", "whole"):
+            for kind in ("cold", "--check"):
+                ours, before = find("python -m generator", spec, kind), find("baseline", spec, kind)
+                if ours is not None and before is not None:
+                    print(f"  {spec:6} {kind:10} {before.median():6.3f} s -> {ours.median():6.3f} s "
+                          f"({ours.median() / before.median():.2f}x); "
+                          f"{statistics.median(before.peak_kib) / MiB:.1f} -> "
+                          f"{statistics.median(ours.peak_kib) / MiB:.1f} MiB")
 
     print("\nratios (ours / peer, time):")
     for peer in ("openapi-python-client", "openapi-generator"):
@@ -313,7 +369,7 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
     if whole is not None:
         peak = statistics.median(whole.peak_kib) / MiB
         print(f"  whole cold peak memory <= 80 MiB: {peak:.1f} MiB  {'met' if peak <= 80 else 'MISSED'}"
-              f" (tree sum {statistics.median(whole.tree_kib) / MiB:.1f} MiB)")
+              f" (whole tree's PSS {whole.tree_kib / MiB:.1f} MiB)")
 
 
 def _load() -> str:
