@@ -1,9 +1,10 @@
 """Generate typed Python clients for the Slack Web API from OpenAPI descriptions.
 
-The pipeline, one module per stage: `load` -> `validate` -> `build` (the typed model in `model`)
--> `render` -> `format` -> `output`. `generate` runs the stages that produce text; writing is a
-separate, last step so `--check` and tests compare without touching the disk. Beside the client,
-`diff` and `release` carry the package's version and changelog from one generation to the next.
+The pipeline, one module per stage: `load` -> `validate` (Swagger 2.0 input: `swagger2`, which
+validates and converts it to OpenAPI 3.0) -> `build` (the typed model in `model`) -> `render` ->
+`format` -> `output`. `generate` runs the stages that produce text; writing is a separate, last
+step so `--check` and tests compare without touching the disk. Beside the client, `diff` and
+`release` carry the package's version and changelog from one generation to the next.
 
 Stages import lazily: a run whose result is cached (see `cache`) never loads YAML, Jinja or black.
 """
@@ -12,33 +13,54 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import GENERATOR, Cache, digest, folder_digest, versions
 from .config import Options
+from .errors import Problem, SpecError
 
 if TYPE_CHECKING:
     import jinja2
 
-    from . import model as m
     from .load import Document
+    from .model import Api
     from .release import History
 
-__all__ = ["Options", "generate"]
+__all__ = ["Options", "build_api", "checked", "generate", "read_spec"]
 # Everything besides the spec, the options and the generator's own files that the output depends on.
 DEPENDENCIES = ("black", "jinja2", "markupsafe", "pyyaml", "openapi-spec-validator", "openapi-schema-validator",
                 "jsonschema", "jsonschema-specifications", "jsonschema-path", "referencing")
 
 
-def generate(options: Options, out: Path | None = None, cache: Cache | None = None) -> dict[str, str]:
+def read_spec(path: Path, cache: Cache | None = None) -> Document:
+    """Load and validate a spec, returning it as OpenAPI 3 (Swagger 2.0 is validated, then converted)."""
+    from .load import load
+
+    return checked(load(path), cache)
+
+
+def checked(document: Document, cache: Cache | None = None) -> Document:
+    """A loaded spec, validated, as OpenAPI 3."""
+    from .swagger2 import is_swagger2, upgrade
+    from .validate import validate
+
+    if is_swagger2(document.data):
+        return upgrade(document)
+    validate(document, cache)
+    return document
+
+
+def generate(options: Options, out: Path | None = None, warnings: list[Problem] | None = None,
+             cache: Cache | None = None) -> dict[str, str]:
     """All files of the generated tree, manifest included, as {relative path: text}.
 
     The version and changelog continue the history recorded in `out` (default: the options'
     output folder), which is only read: the result is a function of that history, the spec and the
-    templates, and generating again from its own output changes nothing. With a `cache`, the same
-    inputs give back the previous run's files; either way the result is byte-identical."""
+    templates, and generating again from its own output changes nothing. What the generator had to
+    approximate is appended to `warnings`; with `options.strict` it is an error instead. With a
+    `cache`, the same inputs give back the previous run's files and warnings, byte-identical."""
     from .load import display_name, read
 
     out = out or options.out
@@ -46,23 +68,48 @@ def generate(options: Options, out: Path | None = None, cache: Cache | None = No
     name = display_name(options.spec)
     raw = read(options.spec, name)
     key = _output_key(raw, options, out) if cache.enabled else ""
-    if key and (files := _decode(cache.get("output", key))) is not None:
-        return files
-    files = _generate(options, out, raw, name, cache)
-    if key:
-        cache.put("output", key, json.dumps(files).encode("utf-8"))
-        cache.prune()
+    cached = _decode(cache.get("output", key)) if key else None
+    if cached is not None:
+        files, found = cached
+    else:
+        files, found = _generate(options, out, raw, name, cache)
+        if key:
+            cache.put("output", key, json.dumps({"files": files, "warnings": [asdict(p) for p in found]}).encode())
+            cache.prune()
+    if warnings is not None:
+        warnings += found
     return files
 
 
-def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) -> dict[str, str]:
+def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
+    """The model of the package `options` ask for (the stages before rendering)."""
+    found: list[Problem] = []
+    api = _build(read_spec(options.spec), options, found)
+    if warnings is not None:
+        warnings += found
+    return api
+
+
+def generate_into(options: Options, out: Path | None = None) -> None:
+    """Generate and write to `out` (default: the options' output folder)."""
+    from .output import write
+
+    out = out or options.out
+    write(generate(options, out), out)
+
+
+def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) -> tuple[dict[str, str], list[Problem]]:
+    """The files and warnings; an OpenAPI 3 spec's schema validation runs in a worker meanwhile."""
     from .load import parse
+    from .swagger2 import is_swagger2, upgrade
     from .validate import Validation
 
     document = parse(raw, name, options.spec)
-    validation = Validation(document, cache)  # the slow part runs beside building and formatting
+    if is_swagger2(document.data):
+        return _client(upgrade(document), options, out, cache)
+    validation = Validation(document, cache)
     try:
-        files = _client(options, out, document, cache)
+        result = _client(document, options, out, cache)
     except Exception:
         validation.wait()  # an invalid spec explains a failure better than the failure itself
         raise
@@ -70,17 +117,17 @@ def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) 
         validation.cancel()
         raise
     validation.wait()
-    return files
+    return result
 
 
-def _client(options: Options, out: Path, document: Document, cache: Cache) -> dict[str, str]:
-    from .build import Selection, build
+def _client(document: Document, options: Options, out: Path, cache: Cache) -> tuple[dict[str, str], list[Problem]]:
     from .diff import Report, compare, surface
     from .output import changed_since, read_provenance, with_manifest
     from .release import STATE, advance, read_history
     from .render import environment, template_digest
 
-    api = replace(build(document, Selection(options.package, options.families)), spec_name=options.spec_name)
+    found: list[Problem] = []
+    api = _build(document, options, found)
     env = environment(options.templates)
     previous = read_history(out)
     current = surface(api)
@@ -93,10 +140,40 @@ def _client(options: Options, out: Path, document: Document, cache: Cache) -> di
         if regenerated:
             history = advance(previous, current, report, spec_name=api.spec_name, regenerated=regenerated)
             files = _render(api, env, history, cache)
-    return with_manifest(files, document.digest, api.spec_name, template_digest(env))
+    return with_manifest(files, document.digest, api.spec_name, template_digest(env)), found
 
 
-def _render(api: m.Api, env: jinja2.Environment, history: History, cache: Cache) -> dict[str, str]:
+def _build(document: Document, options: Options, found: list[Problem]) -> Api:
+    from .build import Selection, build
+
+    problems: list[Problem] = []
+    try:
+        api = build(document, Selection(options.package, options.families), problems)
+    except SpecError as exc:
+        raise SpecError(_placed(document, exc.problems)) from None
+    problems = _placed(document, problems)
+    if options.strict and problems:
+        raise SpecError([replace(problem, message=f"{problem.message} (an error in strict mode)")
+                         for problem in problems])
+    found += problems
+    return replace(api, spec_name=options.spec_name)
+
+
+def _placed(document: Document, problems: list[Problem]) -> list[Problem]:
+    """Problems with their line: for a converted 2.0 document, in the 2.0 file the user has."""
+    from .errors import parse_pointer
+    from .load import locate_all
+    from .swagger2 import Upgraded
+
+    if isinstance(document, Upgraded):
+        return [document.source(problem) for problem in problems]
+    unplaced = [problem for problem in problems if problem.line is None and problem.pointer]
+    places = dict(zip(unplaced, locate_all(document, [parse_pointer(p.pointer) for p in unplaced]), strict=True))
+    return [replace(problem, line=places[problem][0], column=places[problem][1]) if problem in places else problem
+            for problem in problems]
+
+
+def _render(api: Api, env: jinja2.Environment, history: History, cache: Cache) -> dict[str, str]:
     from .format import format_files
     from .release import STATE
     from .render import render
@@ -118,7 +195,8 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
     except OSError:
         return ""  # a folder that cannot be read: let the real run report it
     return digest("output", raw, options.spec.suffix, options.spec_name, options.package, *options.families, "\0",
-                  *templates, *recorded, folder_digest(GENERATOR), versions(*DEPENDENCIES), sys.version)
+                  str(options.strict), *templates, *recorded, folder_digest(GENERATOR), versions(*DEPENDENCIES),
+                  sys.version)
 
 
 def _read(path: Path) -> bytes:
@@ -128,18 +206,13 @@ def _read(path: Path) -> bytes:
         return b"absent"
 
 
-def _decode(payload: bytes | None) -> dict[str, str] | None:
-    try:
-        files = json.loads(payload) if payload is not None else None
-    except ValueError:
+def _decode(payload: bytes | None) -> tuple[dict[str, str], list[Problem]] | None:
+    """A cached result, or None when there is none or it is not one this code wrote."""
+    if payload is None:
         return None
-    ok = isinstance(files, dict) and all(isinstance(text, str) for text in files.values())
-    return files if ok else None
-
-
-def generate_into(options: Options, out: Path | None = None) -> None:
-    """Generate and write to `out` (default: the options' output folder)."""
-    from .output import write
-
-    out = out or options.out
-    write(generate(options, out), out)
+    try:
+        data = json.loads(payload)
+        files, found = data["files"], [Problem(**problem) for problem in data["warnings"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return (files, found) if isinstance(files, dict) and all(isinstance(t, str) for t in files.values()) else None

@@ -1,10 +1,20 @@
 """Stage 3: turn a validated OpenAPI document into the intermediate model.
 
 Each Slack method is a path (`/calls.add`) with one operation. The method's arguments are its query
-parameters and the properties of its request body; Slack's token is never an argument (it is the
-client's credential, sent as a Bearer header), whether the spec declares it as a security scheme or
-as a legacy parameter named `token`. Types are resolved here, including `$ref`s (recursive ones
-too), so templates never look at raw spec data.
+parameters and the properties of its request body. Types are resolved here, including `$ref`s
+(recursive ones too), so templates never look at raw spec data; only the schemas the selected
+methods use become models.
+
+Slack's token is the client's credential, sent as `Authorization: Bearer <token>`, never an
+argument. It is recognised in every form specs declare it: a security scheme of type `oauth2`,
+`openIdConnect` or `http` + `bearer` (any name), an `apiKey` scheme named `token` or
+`Authorization`, and the legacy parameter literally named `token` (header, query or form field, as
+in Slack's own 2.0 spec). Any other scheme or header parameter cannot be sent by the client: it is
+left out with a warning.
+
+What the generator cannot express exactly is reported, never dropped in silence: a construct it
+approximates (an unsupported schema keyword, a header parameter) is a warning naming the place; one
+it cannot build at all (a path parameter, a name collision) is a `SpecError`.
 """
 
 from __future__ import annotations
@@ -15,7 +25,8 @@ from typing import Any
 from . import model as m
 from .errors import Problem, SpecError, pointer
 from .load import Document
-from .naming import constant_case, identifier, pascal_case, snake_case
+from .naming import constant_case, identifier, pascal_case, python_name, snake_case
+from .swagger2 import TUPLE_NOTE
 from .validate import resolve_ref
 
 # Attributes every generated model already has (the runtime's Model), names its annotations use
@@ -24,10 +35,24 @@ from .validate import resolve_ref
 MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
-# Keyword arguments every generated method already has, besides `self`.
-RESERVED_ARGUMENTS = frozenset({"self"})
-# Attributes of the generated client a family cannot take.
-CLIENT_ATTRIBUTES = frozenset({"base_url", "close", "request", "timeout"})
+# Keyword arguments every generated method already has: `self` and the per-call options.
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
+# Attributes of the generated clients a family cannot take.
+CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
+                               "max_retry_after", "request", "timeout"})
+# Names the generated modules import or define besides models: a schema of that name gets "Model"
+# appended to its class name.
+RUNTIME_NAMES = frozenset({
+    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncMockTransport", "AsyncResource",
+    "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
+    "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
+    "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
+    "SlackTransportError", "Transport",
+})
+# Schema keywords that change which values are valid in ways a Python type cannot say.
+UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",
+                        "unevaluatedProperties", "unevaluatedItems", "propertyNames", "contains")
+BEARER_SCHEMES = frozenset({"oauth2", "openIdConnect"})
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
@@ -45,7 +70,7 @@ class _Types:
     """Schema-to-type resolution with the models and enums it creates along the way."""
 
     document: Document
-    problems: list[Problem]
+    warnings: dict[tuple[str, str], Problem] = field(default_factory=dict)  # by (pointer, message)
     models: dict[str, m.Model] = field(default_factory=dict)
     enums: dict[str, m.Enum] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # class name -> schema pointer
@@ -56,6 +81,13 @@ class _Types:
     def data(self) -> dict[str, Any]:
         return self.document.data
 
+    def warn(self, message: str, where: str) -> None:
+        """Record something approximated at `where` (once, however often the schema is used)."""
+        self.warnings.setdefault((where, message), Problem(message, self.document.name, where))
+
+    def error(self, message: str, where: str) -> SpecError:
+        return SpecError(Problem(message, self.document.name, where))
+
     def resolve(self, schema: Any) -> tuple[dict[str, Any], str | None]:
         """Follow `$ref`s; returns the schema and the component name it came from, if any."""
         name = None
@@ -63,7 +95,7 @@ class _Types:
         while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
             ref = schema["$ref"]
             if ref in seen:
-                raise SpecError(Problem(f"reference {ref!r} refers only to itself", self.document.name, ref[1:]))
+                raise self.error(f"reference {ref!r} refers only to itself", ref[1:])
             seen.add(ref)
             name = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
             schema = resolve_ref(self.data, ref)
@@ -76,16 +108,39 @@ class _Types:
         if isinstance(ref, str):
             where = ref[1:]
         name = pascal_case(component) if component else context
+        if name in RUNTIME_NAMES:
+            name += "Model"
+        for keyword in UNSUPPORTED_KEYWORDS:
+            if keyword in schema:
+                self.warn(f"`{keyword}` is not supported; the type is built from the rest of the schema", where)
         nullable = bool(schema.get("nullable")) or _admits_null(schema)
         if "allOf" in schema:
             schema = self.merge_all_of(schema, where)
         alternatives = schema.get("oneOf") or schema.get("anyOf")
         if alternatives and not _only_constraints(alternatives):
             return self.union(schema, alternatives, name, where, nullable)
-        kind = _type_name(schema)
-        if "enum" in schema and kind in ("string", None) and all(isinstance(v, str) for v in schema["enum"]):
-            return self.enum(schema, name, where), nullable
+        kinds = _type_names(schema)
+        unknown = [kind for kind in kinds if kind not in JSON_TYPES]
+        if unknown:  # 3.1 validators let schemas of requests and responses through unchecked
+            raise SpecError(Problem(f"unknown type {unknown[0]!r}; JSON Schema has {', '.join(sorted(JSON_TYPES))}",
+                                    self.document.name, f"{where}/type"))
+        if len(kinds) > 1:  # `type: [string, integer]`: one of several JSON types
+            options = [self.type_of({**schema, "type": kind}, name, where)[0] for kind in kinds]
+            return m.UnionOf(tuple(dict.fromkeys(options))), nullable
+        kind = kinds[0] if kinds else None
+        if "items" in schema and kind != "array":
+            origin = "Swagger 2.0 tuple `items` (read as one of the listed schemas)" if schema.get(TUPLE_NOTE) \
+                else "`items`"
+            self.warn(f"{origin} without `type: array` constrains only arrays; "
+                      f"{'typed as Any' if kind is None else 'ignored'}", where)
+        values = schema.get("enum")
+        if isinstance(values, list) and kind in ("string", None) and values:
+            strings = [v for v in values if v is not None]
+            if all(isinstance(v, str) for v in strings) and strings:
+                return self.enum({**schema, "enum": strings}, name, where), nullable or None in values
         if kind == "string":
+            if schema.get("format") == "binary":
+                self.warn("binary content (file uploads) is not supported; typed as str", where)
             return m.Primitive("str"), nullable
         if kind == "integer":
             return m.Primitive("int"), nullable
@@ -94,6 +149,9 @@ class _Types:
         if kind == "boolean":
             return m.Primitive("bool"), nullable
         if kind == "array":
+            if schema.get(TUPLE_NOTE):
+                self.warn("Swagger 2.0 tuple `items` read as a list whose items are each one of the listed schemas",
+                          where)
             item, _ = self.type_of(schema.get("items", {}), f"{name}Item", f"{where}/items")
             return m.ListOf(item), nullable
         if kind == "object" or "properties" in schema:
@@ -111,10 +169,13 @@ class _Types:
     def union(self, schema: dict[str, Any], alternatives: list[Any], name: str, where: str,
               nullable: bool) -> tuple[m.Type, bool]:
         key = "oneOf" if "oneOf" in schema else "anyOf"
+        if "discriminator" in schema:
+            self.warn("`discriminator` is not used: decoding tries the alternatives in order and keeps the first "
+                      "that fits", where)
         options: list[m.Type] = []
         for index, option in enumerate(alternatives):
             resolved, _ = self.resolve(option)
-            if _type_name(resolved) == "null":
+            if _is_null(resolved):
                 nullable = True
                 continue
             option_type, option_nullable = self.type_of(option, f"{name}{index + 1}", f"{where}/{key}/{index}")
@@ -164,7 +225,7 @@ class _Types:
         used: dict[str, str] = {}
         reserved = RESPONSE_ATTRIBUTES if where in self.response_sources else MODEL_ATTRIBUTES
         for wire_name, prop in schema.get("properties", {}).items():
-            py_name = identifier(snake_case(wire_name) if not wire_name.isidentifier() else wire_name, reserved)
+            py_name = python_name(wire_name, reserved)
             if py_name in used:
                 raise SpecError(Problem(
                     f"properties {used[py_name]!r} and {wire_name!r} would both be the Python field {py_name!r}",
@@ -174,7 +235,7 @@ class _Types:
             field_type, nullable = self.type_of(prop, name + pascal_case(wire_name), prop_where)
             resolved, _ = self.resolve(prop)
             fields.append(m.Field(py_name, wire_name, field_type, wire_name in required, nullable,
-                                  _text(resolved.get("description") or (prop or {}).get("description"))))
+                                  _description(prop, resolved)))
         fields.sort(key=lambda f: not f.required)  # stable: spec order within each group
         constraints = tuple(
             " + ".join(option.get("required", [])) for option in schema.get("oneOf", []) or schema.get("anyOf", [])
@@ -197,27 +258,41 @@ class _Types:
         return m.EnumRef(name)
 
 
-def build(document: Document, selection: Selection) -> m.Api:
-    """Build the model of the client for `selection`; raises `SpecError` on what it cannot express."""
+def build(document: Document, selection: Selection, warnings: list[Problem] | None = None) -> m.Api:
+    """Build the model of the client for `selection`; raises `SpecError` on what it cannot express.
+
+    Problems the generator works around are appended to `warnings`, each naming its place."""
     data = document.data
     if "swagger" in data:
-        raise SpecError(Problem("Swagger 2.0 input is not supported yet; convert it to OpenAPI 3", document.name,
+        raise SpecError(Problem("Swagger 2.0 must be converted first (generator.swagger2.upgrade)", document.name,
                                 "/swagger"))
-    types = _Types(document, [])
+    types = _Types(document)
+    credentials = _credentials(types)
     methods: list[m.Method] = []
+    matched: set[str] = set()
+    selected: list[tuple[str, str, dict[str, Any]]] = []
     for path, path_item in data.get("paths", {}).items():
         slack_name = path.strip("/")
-        if selection.families and not any(slack_name.startswith(f + ".") for f in selection.families):
+        wanted = {f for f in selection.families if slack_name.startswith(f + ".")}
+        if selection.families and not wanted:
             continue
-        for verb in ("get", "post", "put", "patch", "delete"):
+        matched |= wanted
+        selected.append((path, slack_name, path_item))
+    _check_python_paths(types, [(slack_name, path) for path, slack_name, _ in selected])
+    for path, slack_name, path_item in selected:
+        for verb in ("get", "post", "put", "patch", "delete", "head", "options", "trace"):
             if verb in path_item:
-                methods.append(_method(types, slack_name, verb, path_item, pointer("paths", path, verb)))
-    if not methods:
-        wanted = ", ".join(selection.families) or "any family"
-        raise SpecError(Problem(f"no methods found for {wanted}", document.name, "/paths"))
-    families = _families(document, methods, types)
+                methods.append(_method(types, credentials, slack_name, verb, path_item, pointer("paths", path)))
+    missing = [f for f in selection.families if f not in matched]
+    if missing or not methods:
+        available = sorted({path.strip("/").split(".")[0] for path in data.get("paths", {})})
+        raise types.error(f"no methods named {' or '.join(f + '.*' for f in missing) or 'family.method'}; "
+                          f"the families in this spec are: {', '.join(available) or 'none'}", "/paths")
+    families = _families(types, methods)
     info = data.get("info", {})
     servers = data.get("servers") or [{"url": "https://slack.com/api"}]
+    if warnings is not None:
+        warnings += sorted(types.warnings.values(), key=lambda problem: (problem.pointer, problem.message))
     return m.Api(
         title=str(info.get("title", "")),
         description=_text(info.get("description")),
@@ -226,37 +301,111 @@ def build(document: Document, selection: Selection) -> m.Api:
         spec_name=document.name,
         base_url=str(servers[0].get("url", "")).rstrip("/") + "/",
         families=families,
-        models=tuple(sorted((_mark_response(mod, types.responses) for mod in types.models.values()),
+        models=tuple(sorted((_mark_response(mod, types.responses, document.name) for mod in types.models.values()),
                             key=lambda mod: mod.name)),
         enums=tuple(sorted(types.enums.values(), key=lambda e: e.name)),
         common_errors=_errors(info.get("x-slack-common-errors")),
     )
 
 
-def _method(types: _Types, slack_name: str, verb: str, path_item: dict[str, Any], where: str) -> m.Method:
-    document = types.document
+def python_path(segments: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Where a Slack name lives on the client: `chat.postMessage` -> ("chat", "post_message")."""
+    return tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if index == 0 else frozenset())
+                 for index, s in enumerate(segments))
+
+
+def _check_python_paths(types: _Types, names: list[tuple[str, str]]) -> None:
+    """Two Slack names (or name prefixes) must not land on one client attribute."""
+    owners: dict[tuple[str, ...], str] = {}
+    for slack_name, path in names:
+        segments = slack_name.split(".")
+        for depth in range(1, len(segments) + 1):
+            prefix = ".".join(segments[:depth]) + ("" if depth == len(segments) else ".*")
+            attribute = python_path(segments[:depth])
+            owner = owners.setdefault(attribute, prefix)
+            if owner != prefix:
+                raise types.error(f"{owner!r} and {prefix!r} would both be client.{'.'.join(attribute)}",
+                                  pointer("paths", path))
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    """Where the spec says the token goes; every one of them becomes the client's Bearer header."""
+
+    parameters: frozenset[tuple[str, str]]  # (name, location) of the apiKey schemes
+    unsupported: dict[str, str]  # scheme name -> why the client cannot send it
+
+    def is_token(self, name: str, location: str) -> bool:
+        return name == "token" or (name, location) in self.parameters
+
+    def check(self, types: _Types, security: Any) -> None:
+        """Warn about each scheme a selected method asks for that the client cannot honour."""
+        for requirement in security or []:
+            for name in requirement or {}:
+                if name in self.unsupported:
+                    types.warn(f"security scheme {name!r} ({self.unsupported[name]}) is not supported; the client "
+                               "sends its token as `Authorization: Bearer`", pointer("components", "securitySchemes",
+                                                                                      name))
+
+
+def _credentials(types: _Types) -> _Credentials:
+    """Read the security schemes: which ones the client's Bearer token stands for."""
+    schemes = types.data.get("components", {}).get("securitySchemes", {})
+    parameters: set[tuple[str, str]] = set()
+    unsupported: dict[str, str] = {}
+    for name, raw in schemes.items():
+        scheme, _ = types.resolve(raw)
+        kind = scheme.get("type")
+        if kind in BEARER_SCHEMES or (kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer"):
+            continue
+        if kind == "apiKey":
+            key = (str(scheme.get("name")), str(scheme.get("in")))
+            parameters.add(key)
+            if key[0] != "token" and key != ("Authorization", "header"):
+                unsupported[name] = f"apiKey in {key[1]} {key[0]!r}"
+        else:
+            unsupported[name] = f"{kind} {scheme.get('scheme', '')}".strip()
+    return _Credentials(frozenset(parameters), unsupported)
+
+
+def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str, path_item: dict[str, Any],
+            path_where: str) -> m.Method:
+    where = f"{path_where}/{verb}"
     if verb not in ("get", "post"):
-        raise SpecError(Problem(f"HTTP method {verb.upper()} is not used by the Slack Web API", document.name, where))
+        raise types.error(f"HTTP method {verb.upper()} is not used by the Slack Web API", where)
     operation = path_item[verb]
+    security = operation.get("security", types.data.get("security", []))
+    credentials.check(types, security)
     segments = slack_name.split(".")
-    if not all(segments):
-        raise SpecError(Problem(f"path {slack_name!r} is not a dotted Slack method name", document.name, where))
+    if not all(segments) or any(char in slack_name for char in "/{}"):
+        raise types.error(f"path {'/' + slack_name!r} is not a Slack method name such as /chat.postMessage",
+                          path_where)
     context = pascal_case(slack_name.replace(".", "_"))
     parameters: list[m.Parameter] = []
-    for index, raw in enumerate([*path_item.get("parameters", []), *operation.get("parameters", [])]):
-        parameter, _ = types.resolve(raw)
-        location = parameter.get("in")
-        if parameter.get("name") == "token" or location == "header":
+    query_places: list[tuple[str, str]] = []  # (wire name, place) of each query argument
+    for parameter, parameter_where in _declared_parameters(types, path_item, operation, path_where, where):
+        name, location = str(parameter.get("name")), str(parameter.get("in"))
+        if credentials.is_token(name, location):
             continue  # the credential: sent as Authorization by the client, never an argument
+        if location in ("header", "cookie"):
+            types.warn(f"{location} parameter {name!r} is not supported; the method is generated without it",
+                       parameter_where)
+            continue
         if location != "query":
-            raise SpecError(Problem(f"parameters in {location!r} are not supported", document.name,
-                                    f"{where}/parameters/{index}"))
-        param_type, _ = types.type_of(parameter.get("schema", {}), context + pascal_case(parameter["name"]),
-                                      f"{where}/parameters/{index}/schema")
+            raise types.error(f"parameters in {location!r} are not supported (Slack methods take query and body "
+                              "arguments)", parameter_where)
+        schema = parameter.get("schema", {})
+        param_type, _ = types.type_of(schema, context + pascal_case(name), f"{parameter_where}/schema")
+        if isinstance(param_type, m.ListOf) and (parameter.get("explode") or parameter.get("style", "form") != "form"):
+            types.warn("list arguments are sent comma-separated, as Slack expects, whatever `style` and `explode` "
+                       "say", parameter_where)
+        resolved, _ = types.resolve(schema)
+        query_places.append((name, parameter_where))
         parameters.append(m.Parameter(
-            name="", wire_name=parameter["name"], location="query", type=param_type,
+            name="", wire_name=name, location="query", type=param_type,
             required=bool(parameter.get("required")), description=_text(parameter.get("description")),
-            json_encoded=False, example_value=_example(parameter.get("schema", {}))))
+            json_encoded=False, default=repr(resolved["default"]) if "default" in resolved else None,
+            example_value=_example(resolved)))
     body_encoding, content_types = "none", ()
     if "requestBody" in operation:
         body, _ = types.resolve(operation["requestBody"])
@@ -264,17 +413,20 @@ def _method(types: _Types, slack_name: str, verb: str, path_item: dict[str, Any]
         content_types = tuple(content)
         chosen = FORM if FORM in content else JSON if JSON in content else None
         if chosen is None:
-            raise SpecError(Problem(f"request body types {', '.join(content)} are not supported "
-                                    f"(use {FORM} or {JSON})", document.name, f"{where}/requestBody/content"))
+            raise types.error(f"request body types {', '.join(content)} are not supported (use {FORM} or {JSON})",
+                              f"{where}/requestBody/content")
         body_encoding = "form" if chosen == FORM else "json"
         media = content[chosen]
-        parameters += _body_parameters(types, media, context, f"{where}/requestBody/content/{pointer(chosen)[1:]}",
-                                       body_encoding == "form")
-    parameters = _python_names(document, parameters, where)
+        parameters += _body_parameters(types, credentials, media, context,
+                                       f"{where}/requestBody/content/{pointer(chosen)[1:]}", body_encoding == "form")
+        for wire, parameter_where in query_places:
+            types.warn(f"query parameter {wire!r} of a method with a request body is sent in the body, "
+                       "with the others (Slack reads arguments from either)", parameter_where)
+    parameters = _python_names(types, parameters, where)
     parameters.sort(key=lambda p: not p.required)
     return m.Method(
         slack_name=slack_name,
-        name=identifier(snake_case(segments[-1])),
+        name=python_path(segments)[-1],
         http_method="GET" if verb == "get" else "POST",
         path=slack_name,
         summary=_text(operation.get("summary") or _first_sentence(operation.get("description"))),
@@ -283,24 +435,43 @@ def _method(types: _Types, slack_name: str, verb: str, path_item: dict[str, Any]
         body_encoding=body_encoding,  # type: ignore[arg-type]
         content_types=content_types,
         response=_response_model(types, operation, context, where),
-        scopes=_scopes(operation.get("security", types.data.get("security", []))),
-        errors=_errors(operation.get("x-slack-errors")),
+        scopes=_scopes(security),
+        errors=_errors(operation.get("x-slack-errors")) or _documented_errors(types, operation),
         docs_url=str(operation.get("externalDocs", {}).get("url", "")),
         deprecated=bool(operation.get("deprecated")),
     )
 
 
-def _body_parameters(types: _Types, media: dict[str, Any], context: str, where: str,
+def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: dict[str, Any], path_where: str,
+                         where: str) -> list[tuple[dict[str, Any], str]]:
+    """The operation's parameters and those of its path it does not redefine, with their places."""
+    own = [(types.resolve(raw)[0], f"{where}/parameters/{index}")
+           for index, raw in enumerate(operation.get("parameters", []))]
+    redefined = {(parameter.get("name"), parameter.get("in")) for parameter, _ in own}
+    shared = [(types.resolve(raw)[0], f"{path_where}/parameters/{index}")
+              for index, raw in enumerate(path_item.get("parameters", []))]
+    return [pair for pair in shared if (pair[0].get("name"), pair[0].get("in")) not in redefined] + own
+
+
+def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, Any], context: str, where: str,
                      form: bool) -> list[m.Parameter]:
     schema, _ = types.resolve(media.get("schema", {}))
     if "allOf" in schema:
         schema = types.merge_all_of(schema, where)
+    kinds = _type_names(schema)
+    if kinds and kinds != ["object"]:
+        raise types.error(f"a request body of type {' or '.join(kinds)} cannot be keyword arguments; Slack methods "
+                          "take an object of named arguments", f"{where}/schema")
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if alternatives and not _only_constraints(alternatives):
+        types.warn("`oneOf`/`anyOf` in a request body: the arguments are the properties listed on the body schema "
+                   "itself", f"{where}/schema")
     required = set(schema.get("required", []))
     encodings = media.get("encoding", {})
     parameters = []
     for wire_name, prop in schema.get("properties", {}).items():
-        if wire_name == "token":
-            continue
+        if credentials.is_token(wire_name, "body"):
+            continue  # Slack's legacy form field: the credential, sent as Authorization instead
         param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
                                       f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         resolved, _ = types.resolve(prop)
@@ -309,29 +480,35 @@ def _body_parameters(types: _Types, media: dict[str, Any], context: str, where: 
             isinstance(param_type, m.ListOf) and not isinstance(param_type.item, (m.Primitive, m.EnumRef)))
         parameters.append(m.Parameter(
             name="", wire_name=wire_name, location="body", type=param_type, required=wire_name in required,
-            description=_text(resolved.get("description") or (prop or {}).get("description")),
+            description=_description(prop, resolved),
             json_encoded=form and (declared_json or structured),
             default=repr(resolved["default"]) if "default" in resolved else None,
             example_value=_example(resolved)))
     return parameters
 
 
-def _python_names(document: Document, parameters: list[m.Parameter], where: str) -> list[m.Parameter]:
+def _python_names(types: _Types, parameters: list[m.Parameter], where: str) -> list[m.Parameter]:
+    """Keyword argument names: the wire name when it is a usable identifier, else made into one."""
     named: dict[str, m.Parameter] = {}
     for parameter in parameters:
-        name = identifier(snake_case(parameter.wire_name) if not parameter.wire_name.isidentifier()
-                          else parameter.wire_name, RESERVED_ARGUMENTS)
+        name = python_name(parameter.wire_name, RESERVED_ARGUMENTS)
         if name in named:
-            raise SpecError(Problem(f"arguments {named[name].wire_name!r} and {parameter.wire_name!r} would both be "
-                                    f"the Python argument {name!r}", document.name, where))
+            raise types.error(f"arguments {named[name].wire_name!r} and {parameter.wire_name!r} would both be the "
+                              f"Python argument {name!r}", where)
         named[name] = m.Parameter(**{**parameter.__dict__, "name": name})
     return list(named.values())
 
 
 def _response_model(types: _Types, operation: dict[str, Any], context: str, where: str) -> str:
     responses = operation.get("responses", {})
-    response, _ = types.resolve(responses.get("200") or responses.get("2XX") or {})
+    status = "200" if "200" in responses else "2XX"
+    if status not in responses and any(str(code).startswith("2") for code in responses):
+        types.warn("Slack answers with HTTP 200; the method returns the bare `ok` envelope (the full JSON is in "
+                   f"`.raw`), not the schema of {', '.join(str(c) for c in responses if str(c).startswith('2'))}",
+                   f"{where}/responses")
+    response, _ = types.resolve(responses.get(status, {}))
     schema = response.get("content", {}).get(JSON, {}).get("schema")
+    where = f"{where}/responses/{status}" + ("/content/application~1json/schema" if schema is not None else "")
     if schema is None:
         schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
     resolved, _ = types.resolve(schema)
@@ -341,47 +518,77 @@ def _response_model(types: _Types, operation: dict[str, Any], context: str, wher
         if len(successes) == 1:
             schema = successes[0]
     ref = schema.get("$ref") if isinstance(schema, dict) else None
-    types.response_sources.add(ref[1:] if isinstance(ref, str) else f"{where}/responses/200")
-    response_type, _ = types.type_of(schema, f"{context}Response", f"{where}/responses/200")
+    types.response_sources.add(ref[1:] if isinstance(ref, str) else where)
+    response_type, _ = types.type_of(schema, f"{context}Response", where)
     if not isinstance(response_type, m.ModelRef):
+        types.warn(f"the success response is typed {response_type.annotation}, not an object with properties; the "
+                   "method returns the bare `ok` envelope, with the full JSON in `.raw`", where)
         response_type, _ = types.type_of(
             {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]},
-            f"{context}Response", f"{where}/responses/200")
+            f"{context}Response", where)
     assert isinstance(response_type, m.ModelRef)
     types.responses.add(response_type.name)
     return response_type.name
 
 
-def _families(document: Document, methods: list[m.Method], types: _Types) -> tuple[m.Family, ...]:
+def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
     tree: dict[str, Any] = {}
     for method in methods:
         node = tree
         for segment in method.slack_name.split(".")[:-1]:
             node = node.setdefault(segment, {})
         node.setdefault("", []).append(method)
-    families = []
-    for segment in sorted(k for k in tree if k):
-        resource = _resource(document, (segment,), tree[segment])
-        families.append(m.Family(resource.path[0], segment, resource, _used_names(resource, types)))
     if "" in tree:
-        raise SpecError(Problem(f"method {tree[''][0].slack_name!r} has no family (expected family.method)",
-                                document.name, "/paths"))
-    return tuple(families)
+        raise types.error(f"method {tree[''][0].slack_name!r} has no family (expected family.method)",
+                          pointer("paths", "/" + tree[""][0].slack_name))
+    families: dict[str, m.Family] = {}
+    for segment in sorted(k for k in tree if k):
+        resource = _resource(types, (segment,), tree[segment])
+        family = m.Family(resource.path[0], segment, resource, _used_names(resource, types))
+        if family.name in families:
+            raise types.error(f"families {families[family.name].slack_name!r} and {segment!r} would both be "
+                              f"client.{family.name}", "/paths")
+        _check_module_names(types, family)
+        families[family.name] = family
+    return tuple(families.values())
 
 
-def _resource(document: Document, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:
-    path = tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if len(slack_path) == 1 else frozenset())
-                 for s in slack_path)
-    children = tuple(_resource(document, (*slack_path, k), node[k]) for k in sorted(k for k in node if k))
+def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:
+    path = python_path(slack_path)
+    children = tuple(_resource(types, (*slack_path, k), node[k]) for k in sorted(k for k in node if k))
     methods = tuple(sorted((replace(method, resource_path=path) for method in node.get("", [])),
                            key=lambda method: method.name))
-    taken: dict[str, str] = {child.attribute: ".".join((*slack_path, child.attribute)) for child in children}
+    taken: dict[str, str] = {}
+    for child in children:
+        child_name = ".".join((*slack_path, child.path[-1])) + ".*"
+        if child.attribute in taken:
+            raise types.error(f"{taken[child.attribute]!r} and {child_name!r} would both be "
+                              f"client.{'.'.join(child.path)}", "/paths")
+        taken[child.attribute] = child_name
     for method in methods:
         if method.name in taken:
-            raise SpecError(Problem(f"{method.slack_name!r} and {taken[method.name]!r} would both be "
-                                    f"client.{'.'.join(path)}.{method.name}", document.name, "/paths"))
+            raise types.error(f"{method.slack_name!r} and {taken[method.name]!r} would both be "
+                              f"client.{'.'.join(path)}.{method.name}", pointer("paths", "/" + method.slack_name))
         taken[method.name] = method.slack_name
     return m.Resource(path, "".join(pascal_case(p) for p in path), methods, children)
+
+
+def _check_module_names(types: _Types, family: m.Family) -> None:
+    """Every name a family module defines or imports must be distinct, or one would hide another."""
+    owners: dict[str, str] = {name: f"model {name}" for name in family.models}
+    for resource in family.resource.walk():
+        for class_name in (resource.class_name, f"Async{resource.class_name}"):  # blocking and async
+            what = f"the class for {'.'.join(resource.path)}"
+            if class_name in owners:
+                raise types.error(f"{what} and {owners[class_name]} would both be named "
+                                  f"{class_name!r} in resources/{family.name}.py", "/paths")
+            owners[class_name] = what
+    for method in family.methods:
+        if method.constant in owners:
+            raise types.error(f"{method.slack_name!r} and {owners[method.constant]} would both be named "
+                              f"{method.constant} in resources/{family.name}.py",
+                              pointer("paths", "/" + method.slack_name))
+        owners[method.constant] = repr(method.slack_name)
 
 
 def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
@@ -404,16 +611,16 @@ def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
             names.add(method.response)
             for parameter in method.parameters:
                 visit(parameter.type)
-    return tuple(sorted(names))
+    return tuple(sorted(names, key=m.import_order))
 
 
-def _mark_response(model: m.Model, responses: set[str]) -> m.Model:
+def _mark_response(model: m.Model, responses: set[str], file: str) -> m.Model:
     if model.name not in responses:
         return model
     clash = [f.name for f in model.fields if f.name in RESPONSE_ATTRIBUTES]
     if clash:
         raise SpecError(Problem(f"field {clash[0]!r} of {model.name} clashes with the response attribute of that "
-                                "name; the schema is used both nested and as a response", "", model.source))
+                                "name; the schema is used both nested and as a response", file, model.source))
     return m.Model(model.name, model.description, model.fields, model.source, True, model.constraints)
 
 
@@ -428,14 +635,28 @@ def _only_constraints(alternatives: list[Any]) -> bool:
                for option in alternatives)
 
 
-def _type_name(schema: dict[str, Any]) -> str | None:
+JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
+
+
+def _description(schema: Any, resolved: dict[str, Any]) -> str:
+    """A schema's description: beside its `$ref` (3.1 allows that) or on what it refers to."""
+    own = schema.get("description") if isinstance(schema, dict) else None
+    return _text(own or resolved.get("description"))
+
+
+def _type_names(schema: dict[str, Any]) -> list[str]:
+    """The JSON types a schema allows besides null; empty when it does not say."""
     kind = schema.get("type")
-    if isinstance(kind, list):
-        kinds = [k for k in kind if k != "null"]
-        if len(kinds) > 1:
-            return None
-        return kinds[0] if kinds else "null"
-    return kind if isinstance(kind, str) else None
+    kinds = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
+    return [k for k in dict.fromkeys(kinds) if k != "null"]
+
+
+def _is_null(schema: dict[str, Any]) -> bool:
+    """`type: "null"` (3.1), `type: [null]`, or a bare `nullable: true` (3.0): only null."""
+    kind = schema.get("type")
+    if kind == "null" or kind == ["null"]:
+        return True
+    return schema.get("nullable") is True and set(schema) <= {"nullable", "description", "title"}
 
 
 def _admits_null(schema: dict[str, Any]) -> bool:
@@ -461,6 +682,20 @@ def _scopes(security: Any) -> tuple[str, ...]:
         for names in (requirement or {}).values():
             scopes += [str(name) for name in names or []]
     return tuple(dict.fromkeys(scopes))
+
+
+def _documented_errors(types: _Types, operation: dict[str, Any]) -> tuple[m.ErrorCode, ...]:
+    """Error codes listed as the `error` enum of the operation's error responses (Slack's 2.0 style)."""
+    codes: list[str] = []
+    for status, raw in operation.get("responses", {}).items():
+        if str(status).startswith("2"):
+            continue
+        response, _ = types.resolve(raw)
+        for media in response.get("content", {}).values():
+            schema, _ = types.resolve(media.get("schema", {}))
+            error, _ = types.resolve(schema.get("properties", {}).get("error", {}))
+            codes += [str(code) for code in error.get("enum", []) if isinstance(code, str)]
+    return tuple(m.ErrorCode(code, "") for code in sorted(set(codes)))
 
 
 def _errors(errors: Any) -> tuple[m.ErrorCode, ...]:

@@ -302,6 +302,8 @@ def _options(annotation: str) -> frozenset[str]:
             options.append(annotation[start:index].strip())
             start = index + 1
     options.append(annotation[start:].strip())
+    if "float" in options:  # typing's numeric tower: an int is accepted where a float is
+        options.append("int")
     return frozenset(options)
 
 

@@ -51,6 +51,11 @@ class OutputError(GeneratorError):
     """The output directory cannot be written; nothing in it was changed."""
 
 
+def parse_pointer(text: str) -> tuple[str, ...]:
+    """The parts of a JSON pointer: `/paths/~1calls.add` -> ("paths", "/calls.add")."""
+    return tuple(part.replace("~1", "/").replace("~0", "~") for part in text.split("/")[1:])
+
+
 def pointer(*parts: object) -> str:
     """Build a JSON pointer (RFC 6901) from path parts."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)

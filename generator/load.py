@@ -95,6 +95,8 @@ def _parse_json(text: str, name: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise SpecError(Problem(f"invalid JSON: {exc.msg}", name, line=exc.lineno, column=exc.colno)) from None
+    except RecursionError:
+        raise SpecError(Problem("JSON nested too deeply", name)) from None
 
 
 def _parse_yaml(text: str, name: str) -> Any:
@@ -118,23 +120,32 @@ def _parse_yaml(text: str, name: str) -> Any:
 
 def locate(document: Document, parts: tuple[str | int, ...]) -> tuple[int | None, int | None]:
     """Line and column (1-based) of the node at `parts`, or of its deepest existing parent."""
+    return locate_all(document, [parts])[0]
+
+
+def locate_all(document: Document, places: list[tuple[str | int, ...]]) -> list[tuple[int | None, int | None]]:
+    """`locate` for many places at once: the YAML is composed (the slow part) once for all."""
     import yaml
 
+    if not places:
+        return []
     if document.name.endswith(".json"):
-        return None, None
+        return [(None, None)] * len(places)
     try:
-        node = yaml.compose(document.text, Loader=_safe_loader())
+        root = yaml.compose(document.text, Loader=_safe_loader())
     except yaml.YAMLError:
-        return None, None
-    for part in parts:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((value for key, value in node.value if key.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-    if node is None:
-        return None, None
-    return node.start_mark.line + 1, node.start_mark.column + 1
+        return [(None, None)] * len(places)
+    found: list[tuple[int | None, int | None]] = []
+    for parts in places:
+        node = root
+        for part in parts:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                child = next((value for key, value in node.value if key.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and str(part).isdigit() and int(part) < len(node.value):
+                child = node.value[int(part)]
+            if child is None:
+                break
+            node = child
+        found.append((None, None) if node is None else (node.start_mark.line + 1, node.start_mark.column + 1))
+    return found

@@ -7,6 +7,7 @@ so templates only lay text out and the output is byte-stable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,28 @@ PrimitiveName = Literal["str", "int", "float", "bool", "Any"]
 def python_string(text: str) -> str:
     """A double-quoted, ASCII-only Python string literal for `text` (safe for any input)."""
     return '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    """Digit runs compare as numbers: `Image24` before `Image192`."""
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", text)))
+
+
+def _kind(name: str) -> int:
+    """isort's order of names: CONSTANTS, then Classes, then everything else."""
+    if len(name) > 1 and name.isupper():
+        return 0
+    return 1 if name[:1].isupper() else 2
+
+
+def import_order(name: str) -> tuple[object, ...]:
+    """Where `name` goes in a `from x import (...)` list, as isort and ruff sort it (case-insensitive)."""
+    return _kind(name), _natural(name.lower()), _natural(name)
+
+
+def export_order(name: str) -> tuple[object, ...]:
+    """Where `name` goes in `__all__`, as ruff's RUF022 sorts it (case-sensitive)."""
+    return _kind(name), _natural(name)
 
 
 @dataclass(frozen=True)
@@ -274,8 +297,9 @@ class Method:
 
     @property
     def constant(self) -> str:
-        """Name of the module-level endpoint description in the resource module."""
-        return "_" + self.slack_name.replace(".", "_").upper()
+        """Name of the module-level endpoint description in the resource module:
+        `chat.postMessage` -> `_CHAT_POST_MESSAGE`."""
+        return "_" + "_".join(part.strip("_").upper() for part in (*self.resource_path, self.name))
 
     @property
     def json_fields(self) -> tuple[str, ...]:
@@ -326,6 +350,11 @@ class Family:
     def uses_any(self) -> bool:
         return "Any" in self._annotations.replace("[", " ").replace("]", " ").replace(",", " ").split()
 
+    @property
+    def has_nested_resources(self) -> bool:
+        """Whether a resource class holds others (and so takes the client in its `__init__`)."""
+        return bool(self.resource.children)
+
 
 @dataclass(frozen=True)
 class Api:
@@ -347,8 +376,15 @@ class Api:
         return tuple(sorted((m for f in self.families for m in f.methods), key=lambda m: m.slack_name))
 
     @property
+    def model_bases(self) -> tuple[str, ...]:
+        """The runtime base classes `models.py` derives from (and so imports)."""
+        used = {"SlackResponse" if model.is_response else "Model" for model in self.models}
+        return tuple(name for name in ("Model", "SlackResponse") if name in used)
+
+    @property
     def model_names(self) -> list[str]:
-        return sorted([model.name for model in self.models] + [enum.name for enum in self.enums])
+        """Every model and enum name, in import order."""
+        return sorted([model.name for model in self.models] + [enum.name for enum in self.enums], key=import_order)
 
     @property
     def distribution(self) -> str:

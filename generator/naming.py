@@ -32,6 +32,13 @@ def constant_case(name: str) -> str:
     return identifier(snake_case(name).upper())
 
 
+def python_name(wire_name: str, reserved: frozenset[str] = frozenset()) -> str:
+    """An argument or field name for a wire name, snake_case like the methods: `thread_ts` stays,
+    `includeLocale` -> `include_locale`, `X-Count` -> `x_count`; keywords and `reserved` names get a
+    trailing `_` (`from` -> `from_`)."""
+    return identifier(snake_case(wire_name), reserved)
+
+
 def identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
     """Make `name` a usable Python identifier (ASCII, not a keyword, not in `reserved`)."""
     name = _INVALID.sub("_", name) or "_"

@@ -12,11 +12,13 @@ import hashlib
 import json
 import re
 import textwrap
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import model as m
+from .errors import GeneratorError
 
 if TYPE_CHECKING:
     import jinja2
@@ -69,12 +71,20 @@ def template_digest(env: jinja2.Environment) -> str:
 def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()) -> dict[str, str]:
     """Every output file as {relative path: text}, sorted by path; `releases` (newest first) make
     the changelog."""
+    import jinja2
+
     package = api.package
     files: dict[str, str] = {}
 
     def emit(path: str, names: list[str], **context: Any) -> None:
-        template = env.select_template(names)
-        files[path] = header(api.spec_name, path) + template.render(api=api, **context)
+        try:
+            text = env.select_template(names).render(api=api, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(exc.filename or exc.name or names[0], exc.lineno, exc.message or str(exc)) from None
+        except jinja2.TemplateError as exc:  # an undefined name or attribute, a failed filter...
+            where = _template_frame(exc)
+            raise TemplateError(where[0] if where else names[0], where[1] if where else None, str(exc)) from None
+        files[path] = header(api.spec_name, path) + text
 
     for name in ("__init__.py", "_base.py", "_decode.py", "_errors.py", "_models.py", "_transport.py",
                  "_client.py", "models.py", "py.typed", "resources/__init__.py"):
@@ -87,6 +97,29 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
     emit("CHANGELOG.md", ["project/CHANGELOG.md.jinja"], releases=releases)
     emit("docs/API.md", ["docs/API.md.jinja"])
     return dict(sorted(files.items()))
+
+
+class TemplateError(GeneratorError):
+    """A template that cannot be rendered: the user's (bad input, exit 2) or a built-in one (a bug, exit 3)."""
+
+    def __init__(self, filename: str, line: int | None, message: str) -> None:
+        builtin = Path(filename).resolve().is_relative_to(BUILTIN_TEMPLATES)
+        self.exit_code = 3 if builtin else 2
+        place = _shown(filename) + (f":{line}" if line else "")
+        super().__init__(f"{place}: {'built-in ' if builtin else ''}template error: {message}")
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The template file and line an error was raised at (Jinja keeps them in the traceback)."""
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename.endswith(".jinja")]
+    return (frames[-1].filename, frames[-1].lineno or 0) if frames else None
+
+
+def _shown(filename: str) -> str:
+    try:
+        return Path(filename).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return filename
 
 
 def _one_line(text: str) -> str:
@@ -138,7 +171,13 @@ def json_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
-FILTERS: dict[str, Callable[..., str]] = {
+def export_sorted(names: list[str]) -> list[str]:
+    """Names in the order ruff wants for `__all__`."""
+    return sorted(names, key=m.export_order)
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "export_sorted": export_sorted,
     "docstring": docstring,
     "comment": comment,
     "docstring_line": docstring_line,

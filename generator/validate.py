@@ -13,13 +13,13 @@ version and the generator's code: a spec whose bytes changed is always validated
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
 from .cache import GENERATOR, Cache, digest, folder_digest, versions
 from .errors import Problem, SpecError, pointer
-from .load import Document, locate
+from .load import Document, locate_all
 from .parallel import Task
 
 _TOP_LEVEL = {"openapi", "swagger", "info", "servers", "paths", "components", "security", "tags",
@@ -31,6 +31,8 @@ MAX_EXPANDED_NODES = 5_000_000  # Slack's whole Web API spec has about 60,000
 VALIDATOR = ("pyyaml", "openapi-spec-validator", "openapi-schema-validator", "jsonschema",
              "jsonschema-specifications", "jsonschema-path", "referencing")
 VALID = b"valid"
+# A problem found, or a message and the place it is about, to be given a line and column later.
+Found = Problem | tuple[str, tuple[str | int, ...]]
 
 
 def validate(document: Document, cache: Cache | None = None) -> None:
@@ -50,7 +52,7 @@ class Validation:
         self._task: Task[list[Problem]] | None = None
         if self._key and self._cache.get("verdict", self._key) == VALID:
             return
-        problems = list(_reference_problems(document))
+        problems = _placed(document, _reference_problems(document))
         if problems:
             raise SpecError(problems)
         self._task = Task(_schema_problem_list, document)
@@ -90,7 +92,7 @@ def resolve_ref(data: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def _reference_problems(document: Document) -> Iterator[Problem]:
+def _reference_problems(document: Document) -> Iterator[Found]:
     """Walk each distinct node once: check `$ref`s and keys, refuse cycles and alias bombs.
 
     YAML aliases make one node appear in several places. That is fine (the loader shares it), but
@@ -111,12 +113,12 @@ def _reference_problems(document: Document) -> Iterator[Problem]:
             open_nodes.discard(key)
             sizes[key] = 1 + sum(sizes.get(id(value), 1) for value in values)
             if sizes[key] > MAX_EXPANDED_NODES:
-                yield _problem(document, f"YAML aliases expand this to more than {MAX_EXPANDED_NODES:,} nodes "
-                                         "(an alias bomb?); refusing to process it", parts)
+                message = f"YAML aliases expand this to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)"
+                yield (f"{message}; refusing to process it", parts)
                 return
             continue
         if key in open_nodes:
-            yield _problem(document, "this node contains itself through a YAML alias; specs must be trees", parts)
+            yield ("this node contains itself through a YAML alias; specs must be trees", parts)
             return
         if key in sizes:
             continue  # an alias of a node already checked
@@ -127,10 +129,10 @@ def _reference_problems(document: Document) -> Iterator[Problem]:
             if isinstance(ref, str):
                 problem = _check_ref(data, ref)
                 if problem:
-                    yield _problem(document, problem, (*parts, "$ref"))
+                    yield (problem, (*parts, "$ref"))
             for name, value in node.items():
                 if not isinstance(name, str):
-                    yield _problem(document, f"key {name!r} is not a string", parts)
+                    yield (f"key {name!r} is not a string", parts)
                     continue
                 stack.append((value, (*parts, name), False))
         else:
@@ -152,16 +154,20 @@ def _check_ref(data: dict[str, Any], ref: str) -> str | None:
 
 
 def _schema_problem_list(document: Document) -> list[Problem]:
-    return list(_schema_problems(document))
+    return _placed(document, _schema_problems(document))
 
 
-def _schema_problems(document: Document) -> Iterator[Problem]:
+def _schema_problems(document: Document) -> Iterator[Found]:
     """The validator's errors: structural ones (against the OpenAPI schema) first, and the semantic
     checks only on a structurally valid document, since those assume a sound shape and can crash
     otherwise."""
     from openapi_spec_validator.shortcuts import get_validator_cls  # late: slow to import
     from openapi_spec_validator.validation.exceptions import ValidatorDetectError
 
+    versions = [key for key in ("openapi", "swagger") if key in document.data]
+    if versions and not isinstance(document.data[versions[0]], str):
+        yield ("the version must be a string, such as '3.1.0' (quote it in YAML)", (versions[0],))
+        return
     try:
         validator = get_validator_cls(document.data)(document.data)
     except ValidatorDetectError:
@@ -179,27 +185,34 @@ def _schema_problems(document: Document) -> Iterator[Problem]:
                       document.name)
         return
     for error in errors[:MAX_ERRORS]:
-        parts = tuple(error.absolute_path)
+        specific = _most_specific(error)
+        parts = tuple(specific.absolute_path)
         if parts and parts[0] not in _TOP_LEVEL:
-            parts = _find_nested(document.data, parts, error.instance) or parts
-        yield _problem(document, _describe(error), parts)
+            parts = _find_nested(document.data, parts, specific.instance) or parts
+        yield (specific.message, parts)
     if len(errors) > MAX_ERRORS:
         yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
 
 
-def _describe(error: Any) -> str:
-    """The most specific message of a jsonschema error (the one that says what was expected)."""
-    message: str = error.message
-    if error.context:
-        best = min(error.context, key=lambda sub: (sub.validator != "enum", len(list(sub.absolute_path)),
-                                                   len(sub.message)))
-        message = f"{_excerpt(error.instance)} is invalid: {best.message}"
-    return message
+def _most_specific(error: Any) -> Any:
+    """The error that says most precisely what is wrong where.
 
-
-def _excerpt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    A value that fails every branch of a `oneOf`/`anyOf` gets one error with the branches' errors
+    as context. The branch with the fewest errors is the one the author meant (a form parameter
+    with a bad type fails the form-parameter branch once, every other branch twice), so follow it
+    down, ignoring branches that only wanted a `$ref`, and report its deepest error."""
+    while error.context:
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context:
+            branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
+            branches.setdefault(branch, []).append(sub)
+        useful = [errors for errors in branches.values()
+                  if not all(e.validator == "required" and e.validator_value == ["$ref"] for e in errors)]
+        if not useful:
+            break
+        closest = min(useful, key=lambda errors: (len(errors), -max(len(e.absolute_path) for e in errors)))
+        error = max(closest, key=lambda e: (len(e.absolute_path), e.validator == "enum", -len(e.message)))
+    return error
 
 
 def _find_nested(data: Any, tail: tuple[str | int, ...], instance: Any) -> tuple[str | int, ...] | None:
@@ -217,6 +230,10 @@ def _find_nested(data: Any, tail: tuple[str | int, ...], instance: Any) -> tuple
     return found[0] if len(found) == 1 else None
 
 
-def _problem(document: Document, message: str, parts: tuple[str | int, ...]) -> Problem:
-    line, column = locate(document, parts)
-    return Problem(message, document.name, pointer(*parts), line, column)
+def _placed(document: Document, found: Iterable[Found]) -> list[Problem]:
+    """The problems, those given as (message, place) with their line and column: the YAML is
+    composed once for all of them, however many there are."""
+    found = list(found)
+    places = iter(locate_all(document, [item[1] for item in found if isinstance(item, tuple)]))
+    return [item if isinstance(item, Problem) else Problem(item[0], document.name, pointer(*item[1]), *next(places))
+            for item in found]

@@ -162,10 +162,10 @@ def test_invalid_python_formatted_by_a_worker_is_reported_as_a_template_bug(monk
 def test_the_cached_result_follows_the_history_in_the_output_folder(tmp_path: Path, cache: Cache) -> None:
     out = tmp_path / "out"
     shutil.copytree(GENERATED, out, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
-    first = generate(options(), out, cache)  # cached for this history
+    first = generate(options(), out, cache=cache)  # cached for this history
     assert first == generate(options(), out)
     state = out / ".generator-state.json"
     state.write_text(state.read_text().replace('"version": "1.0.0"', '"version": "3.1.4"', 1))
-    cached = generate(options(), out, cache)
+    cached = generate(options(), out, cache=cache)
     assert cached == generate(options(), out)
     assert cached != first and 'version = "3.1.' in cached["pyproject.toml"]

@@ -168,3 +168,31 @@ def test_a_write_failing_halfway_restores_every_file(golden_copy: Path, monkeypa
     monkeypatch.setattr(output.os, "replace", real_replace)
     assert snapshot(golden_copy) == before
     assert not [p for p in golden_copy.iterdir() if p.is_dir() and p.name.startswith(".generator-")]
+
+
+def test_a_bug_in_the_generator_exits_3_with_a_short_message_and_changes_nothing(
+        golden_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import generator.diff
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(generator.diff, "surface", broken)
+    before = snapshot(golden_copy)
+    assert cli.main(["--out", str(golden_copy), "--no-cache"]) == 3  # a cached result would not run the bug
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: KeyError: 'oops'") and "bug in the generator" in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert snapshot(golden_copy) == before
+
+
+def test_a_template_that_renders_invalid_python_changes_nothing(
+        tmp_path: Path, golden_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "package").mkdir()
+    (tmp_path / "package" / "_errors.py.jinja").write_text("def broken(:\n")
+    before = snapshot(golden_copy)
+    code = cli.main(["--out", str(golden_copy), "--templates", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 3 and "slack_calls/_errors.py: the templates produced invalid Python" in err
+    assert "def broken(:" in err  # the offending line is shown
+    assert snapshot(golden_copy) == before

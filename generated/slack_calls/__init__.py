@@ -8,17 +8,28 @@ A typed client for the Slack Web API, generated from its OpenAPI description::
     client = Client(token="xoxb-...")
 """
 
-from ._client import Client
+from ._client import AsyncClient, Client
 from ._errors import (
     SlackApiError,
     SlackConnectionError,
     SlackError,
+    SlackRateLimitedError,
     SlackResponseError,
     SlackTimeoutError,
     SlackTransportError,
 )
 from ._models import Model, SlackResponse
-from ._transport import HttpTransport, Request, Response, Transport
+from ._transport import (
+    AsyncHttpTransport,
+    AsyncMockTransport,
+    AsyncTransport,
+    ConnectFailed,
+    HttpTransport,
+    MockTransport,
+    Request,
+    Response,
+    Transport,
+)
 from .models import (
     Call,
     CallResponse,
@@ -28,11 +39,17 @@ from .models import (
 )
 
 __all__ = [
+    "AsyncClient",
+    "AsyncHttpTransport",
+    "AsyncMockTransport",
+    "AsyncTransport",
     "Call",
     "CallResponse",
     "CallUser",
     "Client",
+    "ConnectFailed",
     "HttpTransport",
+    "MockTransport",
     "Model",
     "OkResponse",
     "Request",
@@ -41,6 +58,7 @@ __all__ = [
     "SlackApiError",
     "SlackConnectionError",
     "SlackError",
+    "SlackRateLimitedError",
     "SlackResponse",
     "SlackResponseError",
     "SlackTimeoutError",

@@ -55,7 +55,9 @@ def anything(value: Any, path: str) -> Any:
 
 
 def mapping(value: Any, path: str) -> Mapping[str, Any]:
-    if isinstance(value, Mapping):
+    if isinstance(
+        value, (dict, Mapping)
+    ):  # dict first: much quicker than the ABC check
         return value
     raise DecodeError(path, "an object", value)
 

@@ -29,11 +29,26 @@ class Model:
     def decode(cls, value: Any, path: str = "") -> Self:
         """Build the model from decoded JSON, checking every declared field's type."""
         data = decode.mapping(value, path)
-        return cls(raw=data, **cls._decode_fields(data, path))
+        fields = cls._decode_fields(data, path)
+        fields["raw"] = data
+        return cls._from_fields(fields)
 
     @classmethod
     def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def _from_fields(cls, fields: dict[str, Any]) -> Self:
+        """The model with every field given, built without the dataclass `__init__`, which
+        sets each field of a frozen class through `object.__setattr__` and so is the slowest
+        part of decoding a response."""
+        model = object.__new__(cls)
+        model.__dict__.update(fields)
+        if len(fields) != len(
+            cls.__dataclass_fields__
+        ):  # not every field: let __init__ say so
+            return cls(**fields)
+        return model
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for this model: unknown fields from `raw`, then every field set."""
@@ -64,7 +79,10 @@ class SlackResponse(Model):
     ) -> Self:
         """Build the response model from a decoded `ok: true` envelope."""
         fields = cls._decode_fields(data, "")
-        return cls(raw=data, status_code=status_code, headers=headers, **fields)
+        fields["raw"] = data
+        fields["status_code"] = status_code
+        fields["headers"] = headers
+        return cls._from_fields(fields)
 
 
 _BASE_FIELDS = frozenset(item.name for item in dataclasses.fields(SlackResponse))
