@@ -11,6 +11,8 @@ between forked workers when the machine has CPUs to spare.
 
 from __future__ import annotations
 
+import gc
+
 from .cache import Cache, digest, versions
 from .errors import GeneratorError
 from .parallel import Task, Tickets, can_fork, workers
@@ -61,12 +63,22 @@ def _key(text: str) -> str:
 
 
 def _format_in_parallel(texts: dict[str, str]) -> dict[str, str]:
+    import black  # noqa: F401 - imported before forking, so every worker starts with it loaded
+
+    # black makes many short-lived objects; the collector need not walk the long-lived ones (the
+    # spec, the model) at each of its passes: 10% of black's time on the official spec
+    gc.freeze()
+    try:
+        return _format_shared(texts)
+    finally:
+        gc.unfreeze()
+
+
+def _format_shared(texts: dict[str, str]) -> dict[str, str]:
     """`texts` formatted by this process and, when it pays, forked workers: each worker starts
     with one of the costliest files (so this process, which holds the most memory, never formats
     the costliest), then all take the remaining files in turn, costliest first, until none are
     left. A worker that fails leaves its files to this process."""
-    import black  # noqa: F401 - imported before forking, so every worker starts with it loaded
-
     count = workers() if can_fork() and sum(map(len, texts.values())) >= PARALLEL_MIN_CHARS else 1
     if count == 1:
         return _format_group(texts)

@@ -10,6 +10,7 @@ surfaces with its usual message and exit code. `GENERATOR_WORKERS=1` turns forki
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -90,6 +91,7 @@ class Task(Generic[T]):
         if pid == 0:  # the child: compute, send, and leave without running the parent's cleanup
             code = 1
             try:
+                gc.freeze()  # what it inherited lives until it exits: not for its collector to walk (or copy)
                 os.close(read)
                 data = pickle.dumps(self._function(*self._args), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as pipe:
