@@ -33,6 +33,8 @@ def parser() -> argparse.ArgumentParser:
                          help="only the target [tool.generator.targets.NAME]; repeatable (default: every target)")
     options.add_argument("--strict", action="store_true",
                          help="treat warnings (constructs the generator approximates) as errors")
+    options.add_argument("--no-cache", action="store_true",
+                         help="neither read nor write the cache (.cache/generator/ or $GENERATOR_CACHE_DIR)")
     main = argparse.ArgumentParser(
         prog="python -m generator", parents=[options],
         description="Generate a typed Python client for the Slack Web API from an OpenAPI or Swagger 2.0 spec.",
@@ -88,16 +90,18 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
     from . import generate, read_spec
+    from .cache import Cache
     from .output import compare, explain, unified_diff, write
 
     prefix = f"{options.target}: " if named else ""
     warnings: list[Problem] = []
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(options.root or Path.cwd())
     try:
         if args.command == "validate":
-            document = read_spec(options.spec)
+            document = read_spec(options.spec, cache)
             print(f"{prefix}{document.name}: valid")
             return EXIT_OK
-        files = generate(options, warnings=warnings)
+        files = generate(options, warnings=warnings, cache=cache)
     except GeneratorError as exc:
         if not named:
             raise

@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from . import model as m
 from .errors import GeneratorError
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .release import Release
 
 _HERE = Path(__file__).resolve().parent
@@ -41,6 +41,8 @@ def header(spec_name: str, path: str) -> str:
 
 def environment(templates: Path | None = None) -> jinja2.Environment:
     """The Jinja environment: user templates first, strict about undefined names."""
+    import jinja2  # imported late: a cached run renders nothing
+
     folders = [templates, BUILTIN_TEMPLATES] if templates else [BUILTIN_TEMPLATES]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder)) for folder in folders]),
@@ -69,6 +71,8 @@ def template_digest(env: jinja2.Environment) -> str:
 def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()) -> dict[str, str]:
     """Every output file as {relative path: text}, sorted by path; `releases` (newest first) make
     the changelog."""
+    import jinja2
+
     package = api.package
     files: dict[str, str] = {}
 

@@ -5,32 +5,77 @@ something, and the data must be a tree; remote and external-file references are 
 can never make the generator touch the network or read files beside it. The second runs
 openapi-spec-validator and reports every error it finds, each with a JSON pointer (and a line when
 the document is YAML).
+
+The second pass is slow on a large spec, so `Validation` runs it in a forked worker while the
+client is built, and a verdict of "valid" is cached, keyed by the spec's bytes, the validator's
+version and the generator's code: a spec whose bytes changed is always validated again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from .cache import GENERATOR, Cache, digest, folder_digest, versions
 from .errors import Problem, SpecError, pointer
-from .load import Document, locate
+from .load import Document, locate_all
+from .parallel import Task
 
 _TOP_LEVEL = {"openapi", "swagger", "info", "servers", "paths", "components", "security", "tags",
               "externalDocs", "webhooks", "definitions", "parameters", "responses", "securityDefinitions",
               "host", "basePath", "schemes", "consumes", "produces", "jsonSchemaDialect"}
 MAX_ERRORS = 50
 MAX_EXPANDED_NODES = 5_000_000  # Slack's whole Web API spec has about 60,000
+# What the verdict depends on besides the bytes: the parser, the validator and its schemas.
+VALIDATOR = ("pyyaml", "openapi-spec-validator", "openapi-schema-validator", "jsonschema",
+             "jsonschema-specifications", "jsonschema-path", "referencing")
+VALID = b"valid"
+# A problem found, or a message and the place it is about, to be given a line and column later.
+Found = Problem | tuple[str, tuple[str | int, ...]]
 
 
-def validate(document: Document) -> None:
+def validate(document: Document, cache: Cache | None = None) -> None:
     """Raise `SpecError` listing every problem found, or return quietly."""
-    problems = list(_reference_problems(document))
-    if problems:
-        raise SpecError(problems)
-    problems = list(_schema_problems(document))
-    if problems:
-        raise SpecError(problems)
+    Validation(document, cache).wait()
+
+
+class Validation:
+    """Validation begun now and concluded by `wait`.
+
+    The reference pass runs at once, so whatever is built meanwhile walks a tree whose every
+    `$ref` resolves; the schema pass runs in a worker process (or here, where there is none)."""
+
+    def __init__(self, document: Document, cache: Cache | None = None) -> None:
+        self._cache = cache or Cache()
+        self._key = verdict_key(document) if self._cache.enabled else ""
+        self._task: Task[list[Problem]] | None = None
+        if self._key and self._cache.get("verdict", self._key) == VALID:
+            return
+        problems = _placed(document, _reference_problems(document))
+        if problems:
+            raise SpecError(problems)
+        self._task = Task(_schema_problem_list, document)
+
+    def wait(self) -> None:
+        """Raise `SpecError` if the document is invalid."""
+        if self._task is None:
+            return
+        problems, self._task = self._task.result(), None
+        if problems:
+            raise SpecError(problems)
+        if self._key:
+            self._cache.put("verdict", self._key, VALID)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+
+def verdict_key(document: Document) -> str:
+    kind = "json" if document.name.endswith(".json") else "yaml"  # the same bytes parse differently
+    return digest("verdict", document.digest, kind, versions(*VALIDATOR), folder_digest(GENERATOR))
 
 
 def resolve_ref(data: dict[str, Any], ref: str) -> Any:
@@ -47,7 +92,7 @@ def resolve_ref(data: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def _reference_problems(document: Document) -> Iterator[Problem]:
+def _reference_problems(document: Document) -> Iterator[Found]:
     """Walk each distinct node once: check `$ref`s and keys, refuse cycles and alias bombs.
 
     YAML aliases make one node appear in several places. That is fine (the loader shares it), but
@@ -68,12 +113,12 @@ def _reference_problems(document: Document) -> Iterator[Problem]:
             open_nodes.discard(key)
             sizes[key] = 1 + sum(sizes.get(id(value), 1) for value in values)
             if sizes[key] > MAX_EXPANDED_NODES:
-                yield _problem(document, f"YAML aliases expand this to more than {MAX_EXPANDED_NODES:,} nodes "
-                                         "(an alias bomb?); refusing to process it", parts)
+                message = f"YAML aliases expand this to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)"
+                yield (f"{message}; refusing to process it", parts)
                 return
             continue
         if key in open_nodes:
-            yield _problem(document, "this node contains itself through a YAML alias; specs must be trees", parts)
+            yield ("this node contains itself through a YAML alias; specs must be trees", parts)
             return
         if key in sizes:
             continue  # an alias of a node already checked
@@ -84,10 +129,10 @@ def _reference_problems(document: Document) -> Iterator[Problem]:
             if isinstance(ref, str):
                 problem = _check_ref(data, ref)
                 if problem:
-                    yield _problem(document, problem, (*parts, "$ref"))
+                    yield (problem, (*parts, "$ref"))
             for name, value in node.items():
                 if not isinstance(name, str):
-                    yield _problem(document, f"key {name!r} is not a string", parts)
+                    yield (f"key {name!r} is not a string", parts)
                     continue
                 stack.append((value, (*parts, name), False))
         else:
@@ -108,7 +153,11 @@ def _check_ref(data: dict[str, Any], ref: str) -> str | None:
     return None
 
 
-def _schema_problems(document: Document) -> Iterator[Problem]:
+def _schema_problem_list(document: Document) -> list[Problem]:
+    return _placed(document, _schema_problems(document))
+
+
+def _schema_problems(document: Document) -> Iterator[Found]:
     """The validator's errors: structural ones (against the OpenAPI schema) first, and the semantic
     checks only on a structurally valid document, since those assume a sound shape and can crash
     otherwise."""
@@ -117,7 +166,7 @@ def _schema_problems(document: Document) -> Iterator[Problem]:
 
     versions = [key for key in ("openapi", "swagger") if key in document.data]
     if versions and not isinstance(document.data[versions[0]], str):
-        yield _problem(document, "the version must be a string, such as '3.1.0' (quote it in YAML)", (versions[0],))
+        yield ("the version must be a string, such as '3.1.0' (quote it in YAML)", (versions[0],))
         return
     try:
         validator = get_validator_cls(document.data)(document.data)
@@ -140,7 +189,7 @@ def _schema_problems(document: Document) -> Iterator[Problem]:
         parts = tuple(specific.absolute_path)
         if parts and parts[0] not in _TOP_LEVEL:
             parts = _find_nested(document.data, parts, specific.instance) or parts
-        yield _problem(document, specific.message, parts)
+        yield (specific.message, parts)
     if len(errors) > MAX_ERRORS:
         yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
 
@@ -181,6 +230,10 @@ def _find_nested(data: Any, tail: tuple[str | int, ...], instance: Any) -> tuple
     return found[0] if len(found) == 1 else None
 
 
-def _problem(document: Document, message: str, parts: tuple[str | int, ...]) -> Problem:
-    line, column = locate(document, parts)
-    return Problem(message, document.name, pointer(*parts), line, column)
+def _placed(document: Document, found: Iterable[Found]) -> list[Problem]:
+    """The problems, those given as (message, place) with their line and column: the YAML is
+    composed once for all of them, however many there are."""
+    found = list(found)
+    places = iter(locate_all(document, [item[1] for item in found if isinstance(item, tuple)]))
+    return [item if isinstance(item, Problem) else Problem(item[0], document.name, pointer(*item[1]), *next(places))
+            for item in found]

@@ -172,14 +172,14 @@ def test_a_write_failing_halfway_restores_every_file(golden_copy: Path, monkeypa
 
 def test_a_bug_in_the_generator_exits_3_with_a_short_message_and_changes_nothing(
         golden_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import generator
+    import generator.diff
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("oops")
 
-    monkeypatch.setattr(generator, "surface", broken)
+    monkeypatch.setattr(generator.diff, "surface", broken)
     before = snapshot(golden_copy)
-    assert cli.main(["--out", str(golden_copy)]) == 3
+    assert cli.main(["--out", str(golden_copy), "--no-cache"]) == 3  # a cached result would not run the bug
     err = capsys.readouterr().err
     assert err.startswith("internal error: KeyError: 'oops'") and "bug in the generator" in err
     assert "Traceback" not in err and len(err.splitlines()) == 1
