@@ -171,6 +171,58 @@ def json_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
+LINE_LENGTH = 88  # black's, see format.py
+
+
+def black_field(name: str, annotation: str, default: str, indent: int = 4) -> str:
+    """A dataclass field declaration laid out as black lays it out.
+
+    These layout helpers exist for speed: black confirms text already in its style in one pass
+    instead of rewriting it and checking again. Black still formats everything, so a layout they
+    miss costs time, never correctness."""
+    pad = " " * indent
+    line = f"{pad}{name}: {annotation}{default}"
+    if len(line) <= LINE_LENGTH or default != " = None":
+        return line
+    if len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH:
+        return f"{pad}{name}: {annotation} = (\n{pad}    None\n{pad})"
+    return f"{pad}{name}: (\n{pad}    {annotation}\n{pad}) = None"
+
+
+def black_call(callee: str, arguments: list[str], indent: int, suffix: str = ",") -> str:
+    """`callee(arguments)suffix` at `indent`, laid out as black lays out a call: on one line if
+    it fits, else the arguments together on the next line, else one per line (each call among
+    them laid out the same way)."""
+    pad = " " * indent
+    line = f"{pad}{callee}({', '.join(arguments)}){suffix}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    together = f"{pad}    {', '.join(arguments)}"
+    if len(together) <= LINE_LENGTH:
+        return f"{pad}{callee}(\n{together}\n{pad}){suffix}"
+    lines = [f"{pad}{callee}("]
+    for argument in arguments:
+        head, _, rest = argument.partition("(")
+        if len(f"{pad}    {argument},") > LINE_LENGTH and rest.endswith(")"):
+            lines.append(black_call(head, _split_arguments(rest[:-1]), indent + 4))
+        else:
+            lines.append(f"{pad}    {argument},")
+    lines.append(f"{pad}){suffix}")
+    return "\n".join(lines)
+
+
+def _split_arguments(text: str) -> list[str]:
+    """`a, f(b, c), d` -> [`a`, `f(b, c)`, `d`]: commas at the top level only."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:index].strip())
+            start = index + 1
+    parts.append(text[start:].strip())
+    return parts
+
+
 def export_sorted(names: list[str]) -> list[str]:
     """Names in the order ruff wants for `__all__`."""
     return sorted(names, key=m.export_order)
@@ -178,6 +230,8 @@ def export_sorted(names: list[str]) -> list[str]:
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "export_sorted": export_sorted,
+    "black_call": black_call,
+    "black_field": black_field,
     "docstring": docstring,
     "comment": comment,
     "docstring_line": docstring_line,
