@@ -21,10 +21,12 @@ REGENERATE = "python3 scripts/dev.py generate"
 def slack_calls() -> ModuleType:
     """The committed generated package, imported from generated/ as a user would vendor it."""
     sys.path.insert(0, str(GENERATED))
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # tests never write into generated/
     try:
         return importlib.import_module("slack_calls")
     finally:
         sys.path.remove(str(GENERATED))
+        sys.dont_write_bytecode = writes_bytecode
 
 
 @pytest.fixture(autouse=True)

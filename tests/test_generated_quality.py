@@ -37,12 +37,13 @@ def test_a_vendored_copy_imports_with_nothing_but_the_standard_library(tmp_path:
 
 
 def test_pip_installs_the_generated_folder(tmp_path: Path) -> None:
+    project = tmp_path / "project"  # a copy: building writes metadata beside the sources
+    shutil.copytree(GENERATED, project, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
     result = run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                 "--target", str(tmp_path / "site"), str(GENERATED), cwd=tmp_path)
+                 "--target", str(tmp_path / "site"), str(project), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     installed = tmp_path / "site" / "slack_calls"
     assert (installed / "py.typed").is_file() and (installed / "resources" / "calls.py").is_file()
-    shutil.rmtree(GENERATED / "build", ignore_errors=True)
 
 
 def test_templates_lay_python_out_as_black_would() -> None:
