@@ -4,6 +4,7 @@ again, a damaged cache entry is ignored, and a failing worker changes nothing.""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -165,7 +166,9 @@ def test_the_cached_result_follows_the_history_in_the_output_folder(tmp_path: Pa
     first = generate(options(), out, cache=cache)  # cached for this history
     assert first == generate(options(), out)
     state = out / ".generator-state.json"
-    state.write_text(state.read_text().replace('"version": "1.0.0"', '"version": "3.1.4"', 1))
+    history = json.loads(state.read_text())
+    history["releases"][0]["version"] = "3.1.4"  # the newest release
+    state.write_text(json.dumps(history))
     cached = generate(options(), out, cache=cache)
     assert cached == generate(options(), out)
     assert cached != first and 'version = "3.1.' in cached["pyproject.toml"]

@@ -55,9 +55,8 @@ def anything(value: Any, path: str) -> Any:
 
 
 def mapping(value: Any, path: str) -> Mapping[str, Any]:
-    if isinstance(
-        value, (dict, Mapping)
-    ):  # dict first: much quicker than the ABC check
+    # dict first: much quicker than the ABC check
+    if isinstance(value, (dict, Mapping)):
         return value
     raise DecodeError(path, "an object", value)
 

@@ -44,9 +44,8 @@ class Model:
         part of decoding a response."""
         model = object.__new__(cls)
         model.__dict__.update(fields)
-        if len(fields) != len(
-            cls.__dataclass_fields__
-        ):  # not every field: let __init__ say so
+        # a field is missing: let __init__ say which
+        if len(fields) != len(cls.__dataclass_fields__):
             return cls(**fields)
         return model
 

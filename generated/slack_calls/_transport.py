@@ -192,12 +192,9 @@ class HttpTransport:
             raise _NotAnswered(exc, sent=False) from None
         try:
             response = connection.getresponse()
-        except (
-            ConnectionResetError
-        ) as exc:  # http.client's RemoteDisconnected is one too
-            raise _NotAnswered(
-                exc, sent=True
-            ) from None  # not one byte of an answer came back
+        except ConnectionResetError as exc:  # http.client's RemoteDisconnected is one
+            # not one byte of an answer came back
+            raise _NotAnswered(exc, sent=True) from None
         body = response.read()
         headers = {name.lower(): value for name, value in response.getheaders()}
         return Response(response.status, headers, body), response.will_close
@@ -247,9 +244,8 @@ class HttpTransport:
                 f"cannot connect to {host}:{port}: {exc}",
                 timed_out=isinstance(exc, TimeoutError),
             ) from exc
-        if (
-            connection.sock is not None
-        ):  # requests are small: send them without Nagle's delay
+        # requests are small: send them without Nagle's delay
+        if connection.sock is not None:
             connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection
 
