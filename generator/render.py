@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import model as m
 from .errors import GeneratorError
+from .format import LINE_LENGTH
 
 if TYPE_CHECKING:
     import jinja2
@@ -53,6 +54,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(FILTERS)
+    env.globals["line_length"] = LINE_LENGTH  # black's, for layouts black keeps as they are
     return env
 
 
@@ -126,7 +128,7 @@ def _one_line(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def docstring(text: str, indent: int = 0, hanging: int = 0, width: int = 88) -> str:
+def docstring(text: str, indent: int = 0, hanging: int = 0, width: int = LINE_LENGTH) -> str:
     """Text safe inside a triple-quoted docstring, wrapped to `width` at `indent` spaces.
 
     The first line is not indented (the template places it); with `hanging`, the lines after it
@@ -169,9 +171,6 @@ def markdown_cell(text: str) -> str:
 def json_string(text: str) -> str:
     """A double-quoted, ASCII-only string literal valid in JSON and TOML."""
     return json.dumps(text, ensure_ascii=True)
-
-
-LINE_LENGTH = 88  # black's, see format.py
 
 
 def black_field(name: str, annotation: str, default: str, indent: int = 4) -> str:
