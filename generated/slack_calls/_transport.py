@@ -25,6 +25,7 @@ from ._package import ASYNC_EXTRA
 from ._wire import DeadlineExceeded, Inflate, NotAnswered, ResponseTooLarge, Wire
 
 if TYPE_CHECKING:
+    import asyncio
     import ssl
 
     import httpx
@@ -391,8 +392,10 @@ class AsyncHttpTransport:
         if authorization:
             SECRETS.add(authorization.partition(" ")[2])
         try:
-            async with asyncio.timeout(request.deadline):
-                return await self._exchange(request)
+            # the deadline starts once a connection is had (see _Trace): a wait for a free
+            # one in a busy pool sends nothing, and is bounded by `timeout` (PoolTimeout)
+            async with asyncio.timeout(None) as scope:
+                return await self._exchange(request, scope)
         except ResponseTooLarge:
             raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -409,10 +412,10 @@ class AsyncHttpTransport:
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _exchange(self, request: Request) -> Response:
+    async def _exchange(self, request: Request, scope: asyncio.Timeout) -> Response:
         import httpx
 
-        trace = _Trace()
+        trace = _Trace(scope, request.deadline)
         try:
             response = await self._start(request, trace)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
@@ -420,7 +423,7 @@ class AsyncHttpTransport:
             # request once more, on a new connection, if that cannot do harm.
             if trace.connected or not (request.idempotent or not trace.sent):
                 raise
-            response = await self._start(request, _Trace())
+            response = await self._start(request, _Trace(scope, request.deadline))
         status = response.status_code
         headers = {name.lower(): value for name, value in response.headers.items()}
         try:
@@ -461,15 +464,22 @@ class AsyncHttpTransport:
 
 
 class _Trace:
-    """httpcore's trace hook: whether the request opened a new connection, and went out whole."""
+    """httpcore's trace hook: whether the request opened a new connection, and went out whole;
+    and the moment it got a connection, which starts the deadline of `scope`."""
 
-    __slots__ = ("connected", "sent")
+    __slots__ = ("connected", "deadline", "scope", "sent")
 
-    def __init__(self) -> None:
+    def __init__(self, scope: asyncio.Timeout, deadline: float) -> None:
         self.connected = False
         self.sent = False
+        self.scope = scope
+        self.deadline = deadline
 
     async def __call__(self, event: str, info: Mapping[str, object]) -> None:
+        if self.scope.when() is None:
+            import asyncio
+
+            self.scope.reschedule(asyncio.get_running_loop().time() + self.deadline)
         if event.startswith(("connection.connect_tcp", "connection.start_tls")):
             self.connected = True
         elif event.endswith("send_request_body.complete"):
