@@ -132,6 +132,11 @@ def test_the_readme_lists_every_template() -> None:
     assert templates and [t for t in templates if f"`{t}`" not in text] == []
 
 
+def test_the_readme_lists_every_runtime_module() -> None:
+    text = README.read_text()
+    assert [name for name in runtime_modules() if f"`{name}`" not in text] == []
+
+
 @pytest.mark.parametrize("cls", [m.Api, m.Family, m.Resource, m.Method, m.Parameter, m.Model, m.Field, m.Enum,
                                  m.EnumValue, m.ErrorCode])
 def test_the_readme_documents_every_attribute_templates_receive(cls: type) -> None:
