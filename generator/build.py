@@ -36,7 +36,7 @@ MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
 # Keyword arguments every generated method already has: `self` and the per-call options.
-RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline"})
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
                                "max_retry_after", "request", "timeout"})
@@ -439,7 +439,27 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         errors=_errors(operation.get("x-slack-errors")) or _documented_errors(types, operation),
         docs_url=str(operation.get("externalDocs", {}).get("url", "")),
         deprecated=bool(operation.get("deprecated")),
+        token_required=_token_required(types, operation),
     )
+
+
+def _token_required(types: _Types, operation: dict[str, Any]) -> bool:
+    """False when the spec says the method takes no token: `security: []` (or an empty
+    requirement, making auth optional), or only HTTP basic schemes, as OAuth token exchanges
+    declare their client_id and client_secret."""
+    security = operation.get("security", types.data.get("security"))
+    if not isinstance(security, list):
+        return True  # nothing declared: Slack methods take a token
+    if not security or any(not requirement for requirement in security):
+        return False
+    schemes = types.data.get("components", {}).get("securitySchemes", {})
+    names = {name for requirement in security if isinstance(requirement, dict) for name in requirement}
+    basic = set()
+    for name in names:
+        scheme, _ = types.resolve(schemes.get(name, {}))
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            basic.add(name)
+    return not names or basic != names
 
 
 def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: dict[str, Any], path_where: str,

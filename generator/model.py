@@ -278,6 +278,8 @@ class Method:
     docs_url: str
     deprecated: bool
     resource_path: tuple[str, ...] = ()  # Python names of the resources above it
+    # client runtime (no token -> clear error): False for methods that take no token
+    token_required: bool = True
 
     @property
     def python_path(self) -> str:

@@ -64,7 +64,7 @@ def call(package: ModuleType, server: SlackServer, path: str, reply: dict[str, A
         for attribute in path.split("."):
             method = getattr(method, attribute)
         # the spec's token is no argument of its own: `token=` is the runtime's per-call credential
-        assert list(inspect.signature(method).parameters)[-3:] == ["token", "timeout", "max_retries"]
+        assert list(inspect.signature(method).parameters)[-4:] == ["token", "timeout", "max_retries", "deadline"]
         method(**arguments)
     return server.requests[-1]
 
@@ -109,3 +109,51 @@ def test_swagger2_arrays_typed_as_strings_go_out_as_slack_expects(swagger2: Modu
     request = call(swagger2, server, "chat.post_message", {"ok": True, "channel": "C1", "ts": "1.2", "message": {
         "text": "hi", "type": "message"}}, channel="C1", from_="me", link_names=True)
     assert request.form == {"channel": "C1", "from": "me", "link_names": "true"}
+
+
+NO_TOKEN_SPEC = """
+openapi: 3.1.0
+info: {title: No token, version: "1"}
+servers: [{url: "https://slack.com/api"}]
+components: {securitySchemes: {bearer: {type: http, scheme: bearer}, basic: {type: http, scheme: basic}}}
+security: [{bearer: []}]
+paths:
+  /api.test: {get: {security: [], responses: {"200": {description: ok}}}}
+  /bots.info: {get: {security: [{}, {bearer: []}], responses: {"200": {description: ok}}}}
+  /oauth.v2.access:
+    post:
+      security: [{basic: []}]
+      requestBody: {content: {application/x-www-form-urlencoded: {schema: {type: object, properties: {
+        code: {type: string}}}}}}
+      responses: {"200": {description: ok}}
+  /auth.test: {get: {responses: {"200": {description: ok}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def no_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    folder = tmp_path_factory.mktemp("no_token")
+    (folder / "spec.yaml").write_text(NO_TOKEN_SPEC)
+    write(generate(Options(spec=folder / "spec.yaml", out=folder / "out", package="slack_no_token", root=ROOT)),
+          folder / "out")
+    sys.path.insert(0, str(folder / "out"))
+    try:
+        yield importlib.import_module("slack_no_token")
+    finally:
+        sys.path.remove(str(folder / "out"))
+        for name in [name for name in sys.modules if name.startswith("slack_no_token")]:
+            del sys.modules[name]
+
+
+def test_methods_that_take_no_token_are_called_without_one_and_the_others_fail_at_once(
+        no_token: ModuleType, server: SlackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLACK_TOKEN", raising=False)
+    server.requests.clear()
+    with no_token.Client(base_url=server.url) as client:
+        for method in (client.api.test, client.bots.info, lambda: client.oauth.v2.access(code="c")):
+            server.reply({"ok": True})
+            method()
+        with pytest.raises(no_token.SlackAuthError, match=r"auth\.test: no token to send"):
+            client.auth.test()
+    assert [request.path for request in server.requests] == ["/api.test", "/bots.info", "/oauth.v2.access"]
+    assert all("authorization" not in request.headers for request in server.requests)

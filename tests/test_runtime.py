@@ -433,3 +433,15 @@ def test_per_call_max_retries_overrides_the_clients(server: SlackServer, kind: s
         info(kind, server, client={"max_retries": 5}, max_retries=0)
 
     assert len(server.requests) == 1
+
+
+def test_a_token_valued_field_of_the_wrong_type_shows_no_part_of_the_token(
+        server: SlackServer, kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    server.reply({"ok": True, "call": {**INFO_OK["call"], "date_start": f"{TOKEN}-and-more"}})
+
+    with caplog.at_level(logging.DEBUG, logger="slack_calls"), pytest.raises(SlackResponseError) as raised:
+        info(kind, server)
+
+    assert "call.date_start: expected an integer" in str(raised.value)
+    runs = [TOKEN[i : i + 8] for i in range(len(TOKEN) - 7)]  # before: 36 characters of it showed
+    assert [run for run in runs if run in str(raised.value) or run in repr(raised.value)] == []

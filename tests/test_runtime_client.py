@@ -27,9 +27,10 @@ from slack_calls import (  # after runtime_support, which puts generated/ on the
     MockTransport,
     Request,
     Response,
+    SlackAuthError,
     SlackRateLimitedError,
     SlackResponseError,
-    _transport,
+    _wire,
 )
 from slack_calls.resources.calls import _CALLS_ADD, _CALLS_INFO
 
@@ -86,11 +87,11 @@ def test_the_token_defaults_to_the_slack_token_variable(server: SlackServer, mon
     with Client("xoxb-given", base_url=server.url) as client:
         client.calls.info(id="R1")
     monkeypatch.delenv("SLACK_TOKEN")
-    with Client(base_url=server.url) as client:
-        client.calls.info(id="R1")
+    with Client(base_url=server.url) as client, pytest.raises(SlackAuthError, match="no token to send.*SLACK_TOKEN"):
+        client.calls.info(id="R1")  # Slack would only answer not_authed: nothing is sent
 
     sent = [request.headers.get("authorization") for request in server.requests]
-    assert sent == ["Bearer xoxb-from-the-environment", "Bearer xoxb-given", None]
+    assert sent == ["Bearer xoxb-from-the-environment", "Bearer xoxb-given"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -130,11 +131,20 @@ def test_a_token_that_cannot_be_a_header_is_refused_without_echoing_it(bad: str)
 # --- options ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("options", [{"timeout": 0}, {"timeout": -1}, {"timeout": float("inf")},
-                                     {"max_retries": -1}, {"max_retries": 1.5}, {"backoff": -0.1},
-                                     {"max_retry_after": float("nan")}])
+                                     {"max_retries": -1}, {"backoff": -0.1}, {"max_retry_after": float("nan")},
+                                     {"deadline": 0}, {"max_retry_time": -1}, {"max_response_size": -1},
+                                     {"proxy": "https://proxy.example:3128"}, {"proxy": "socks5://p:1080"}])
 def test_nonsense_options_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Client(TOKEN, **options)
+
+
+@pytest.mark.parametrize("options", [{"max_retries": 1.5}, {"timeout": "30"}, {"max_response_size": 1e6},
+                                     {"deadline": True}, {"token": b"xoxb-1"}, {"base_url": None},
+                                     {"proxy_from_environment": "yes"}])
+def test_options_of_the_wrong_type_are_a_type_error(options: dict[str, Any]) -> None:
+    with pytest.raises(TypeError):
+        Client(**{"token": TOKEN, **options})
 
 
 def test_per_call_options_are_checked_too() -> None:
@@ -252,7 +262,7 @@ def test_one_async_client_shared_by_tasks(server: SlackServer) -> None:
 
 def test_an_idempotent_call_is_resent_when_the_connection_was_closed_under_it(
         server: SlackServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_transport, "_readable", lambda sock: False)  # the close comes too late
+    monkeypatch.setattr(_wire, "_readable", lambda sock: False)  # the close comes too late
     closer = AnswerThenClose(INFO_OK)
     server.default = Reply(action=closer)
 
@@ -265,7 +275,7 @@ def test_an_idempotent_call_is_resent_when_the_connection_was_closed_under_it(
 
 def attempts(endpoint: Any = _CALLS_INFO, **options: Any) -> Any:
     client = Client(TOKEN, transport=MockTransport(answer_ok), **options)
-    return client._attempts(endpoint, {"id": "R1"}, CallResponse, None, None, None)
+    return client._attempts(endpoint, {"id": "R1"}, CallResponse, None, None, None, None)
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:

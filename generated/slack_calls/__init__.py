@@ -11,6 +11,7 @@ A typed client for the Slack Web API, generated from its OpenAPI description::
 from ._client import AsyncClient, Client
 from ._errors import (
     SlackApiError,
+    SlackAuthError,
     SlackConnectionError,
     SlackError,
     SlackRateLimitedError,
@@ -56,6 +57,7 @@ __all__ = [
     "Response",
     "ResponseMetadata",
     "SlackApiError",
+    "SlackAuthError",
     "SlackConnectionError",
     "SlackError",
     "SlackRateLimitedError",

@@ -16,17 +16,28 @@ class Client(BaseClient):
     `client.calls.add(...)`.
 
     Args:
-        token: The Slack token (default: the `SLACK_TOKEN` environment variable).
+        token: The Slack token (default: the `SLACK_TOKEN` environment variable). Without
+            one, a method that needs it raises `SlackAuthError` and sends nothing.
         base_url: Where the API lives; plain `http://` only to this machine, for tests.
         timeout: Seconds to wait to connect and for each read of an answer.
         max_retries: How often to retry a call that failed for a passing reason.
         backoff: First wait between retries, in seconds, doubled each time up to
-            `max_backoff` (less up to a quarter, at random).
+            `max_backoff` (less up to a quarter, at random); also the shortest wait.
         max_backoff: Longest wait between retries.
         max_retry_after: Longest wait Slack may ask for with `Retry-After`; a longer one
             raises `SlackRateLimitedError` at once.
         transport: Replaces the HTTP layer (`HttpTransport`), for instance with a
             `MockTransport` in tests.
+        deadline: Seconds one attempt may take in all, connecting, sending and reading
+            the whole answer (default: twice `timeout`).
+        max_retry_time: Seconds a call may spend waiting between attempts, all waits
+            together; a call ends within `(max_retries + 1) * deadline + max_retry_time`.
+        max_response_size: The largest answer accepted, in bytes (default 64 MiB); a
+            larger one raises `SlackResponseError`.
+        proxy: An `http://host:port` proxy for `https://` base URLs, through which the
+            client opens an encrypted tunnel; plain `http://` never goes through a proxy.
+        proxy_from_environment: Use `HTTPS_PROXY` (and `NO_PROXY`) when `proxy` is not
+            given; proxy variables are ignored otherwise.
 
     One client may be shared between threads: kept-alive connections are pooled, each call
     takes its own. Close it (or use it in a `with` block) to close them.

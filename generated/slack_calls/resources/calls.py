@@ -55,6 +55,7 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -66,6 +67,8 @@ class CallsParticipants(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -85,6 +88,7 @@ class CallsParticipants(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     def remove(
@@ -95,6 +99,7 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -106,6 +111,8 @@ class CallsParticipants(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -125,6 +132,7 @@ class CallsParticipants(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
 
@@ -151,6 +159,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -176,6 +185,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -201,6 +212,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     def end(
@@ -211,6 +223,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -222,6 +235,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -240,6 +255,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     def info(
@@ -249,6 +265,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -259,6 +276,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -276,6 +295,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     def update(
@@ -288,6 +308,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -305,6 +326,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -325,6 +348,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
 
@@ -339,6 +363,7 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -350,6 +375,8 @@ class AsyncCallsParticipants(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -369,6 +396,7 @@ class AsyncCallsParticipants(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     async def remove(
@@ -379,6 +407,7 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -390,6 +419,8 @@ class AsyncCallsParticipants(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -409,6 +440,7 @@ class AsyncCallsParticipants(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
 
@@ -435,6 +467,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -460,6 +493,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -485,6 +520,7 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     async def end(
@@ -495,6 +531,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -506,6 +543,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -524,6 +563,7 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     async def info(
@@ -533,6 +573,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -543,6 +584,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -560,6 +603,7 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )
 
     async def update(
@@ -572,6 +616,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -589,6 +634,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            deadline: Seconds each attempt of this call may take in all (default: the
+                client's `deadline`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -609,4 +656,5 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
         )

@@ -16,6 +16,12 @@ What is retried (at most `max_retries` times, 2 by default):
 
 So `calls.add` is never sent twice when the first attempt may have created the Call; the error
 is raised instead, and the caller, who knows its `external_unique_id`, decides.
+
+How long a call may take: each attempt is bounded by `deadline` (connecting, sending and reading
+the whole answer; by default twice `timeout`, which bounds each wait for the server), and the
+waits between attempts together by `max_retry_time` (one wait is never shorter than `backoff`,
+nor longer than `max_retry_after`). So a call ends within
+`(max_retries + 1) * deadline + max_retry_time` seconds: 240 s with the defaults.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from urllib.parse import quote, urlsplit
 from ._decode import DecodeError
 from ._errors import (
     SlackApiError,
+    SlackAuthError,
     SlackConnectionError,
     SlackError,
     SlackRateLimitedError,
@@ -38,7 +45,10 @@ from ._errors import (
     warning_codes,
 )
 from ._models import SlackResponse, to_json
+from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
+from ._scrub import leaks, scrub
 from ._transport import (
+    DEFAULT_MAX_SIZE,
     TRANSPORT_FAILURES,
     AsyncHttpTransport,
     AsyncTransport,
@@ -47,23 +57,22 @@ from ._transport import (
     Request,
     Response,
     Transport,
+    checked_proxy,
 )
+from ._wire import DeadlineExceeded, ResponseTooLarge
 
 if TYPE_CHECKING:
     import logging
 
 R = TypeVar("R", bound=SlackResponse)
 
-LOGGER_NAME = {{ api.package | pystr }}
-
-DEFAULT_BASE_URL = {{ api.base_url | pystr }}
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
 DEFAULT_MAX_BACKOFF = 8.0
 DEFAULT_MAX_RETRY_AFTER = 60.0
+DEFAULT_MAX_RETRY_TIME = 60.0
 TOKEN_ENVIRONMENT_VARIABLE = "SLACK_TOKEN"
-USER_AGENT = "{{ api.package }} (Python; generated from the Slack OpenAPI spec)"
 
 # Slack error codes for a request that was not acted on: safe to send again.
 UNPROCESSED_ERRORS = frozenset(
@@ -77,7 +86,14 @@ UNPROCESSED_STATUSES = frozenset({408, 429, 503})
 class Endpoint:
     """How one Slack method is called: its name, HTTP verb and body encoding."""
 
-    __slots__ = ("body", "http_method", "idempotent", "json_fields", "name")
+    __slots__ = (
+        "body",
+        "http_method",
+        "idempotent",
+        "json_fields",
+        "name",
+        "token_required",
+    )
 
     def __init__(
         self,
@@ -86,6 +102,7 @@ class Endpoint:
         *,
         body: str = "form",
         json_fields: tuple[str, ...] = (),
+        token_required: bool = True,
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -95,6 +112,8 @@ class Endpoint:
         self.json_fields = json_fields  # form fields sent as one JSON string each
         # Slack serves its read-only methods over GET: calling one twice does no harm.
         self.idempotent = http_method == "GET"
+        # False for the few methods that take no token (OAuth exchanges, `api.test`)
+        self.token_required = token_required
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
@@ -113,16 +132,25 @@ class _Settings:
         backoff: float,
         max_backoff: float,
         max_retry_after: float,
+        deadline: float | None,
+        max_retry_time: float,
+        max_response_size: int,
+        proxy: str | None,
+        proxy_from_environment: bool,
     ) -> None:
         self._token = _checked_token(
             token if token is not None else os.environ.get(TOKEN_ENVIRONMENT_VARIABLE)
         )
         self.base_url = _checked_base_url(base_url)
         self.timeout = _positive("timeout", timeout)
+        self.deadline = None if deadline is None else _positive("deadline", deadline)
         self.max_retries = _count("max_retries", max_retries)
         self.backoff = _seconds("backoff", backoff)
         self.max_backoff = _seconds("max_backoff", max_backoff)
         self.max_retry_after = _seconds("max_retry_after", max_retry_after)
+        self.max_retry_time = _seconds("max_retry_time", max_retry_time)
+        self.max_response_size = _count("max_response_size", max_response_size)
+        self.proxy = _chosen_proxy(self.base_url, proxy, proxy_from_environment)
         self._headers = {
             body: _headers(self._token, body) for body in ("form", "json", "none")
         }
@@ -138,6 +166,7 @@ class _Settings:
         token: str | None,
         timeout: float | None,
         max_retries: int | None,
+        deadline: float | None,
     ) -> Attempts[R]:
         """The request for one call, and the policy that sees it through."""
         if token is None:
@@ -145,6 +174,12 @@ class _Settings:
         else:
             token = _checked_token(token)
             headers = _headers(token, endpoint.body)
+        if token is None and endpoint.token_required:
+            raise SlackAuthError(
+                endpoint.name,
+                "no token to send: pass token= to the client or the call, or set "
+                + TOKEN_ENVIRONMENT_VARIABLE,
+            )
         url = self.base_url + endpoint.name
         body = None
         if endpoint.body == "json":
@@ -169,6 +204,8 @@ class _Settings:
             body,
             self.timeout if timeout is None else _positive("timeout", timeout),
             endpoint.idempotent,
+            self.deadline if deadline is None else _positive("deadline", deadline),
+            self.max_response_size,
         )
         retries = (
             self.max_retries
@@ -192,6 +229,11 @@ class BaseClient(_Settings):
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         transport: Transport | None = None,
+        deadline: float | None = None,
+        max_retry_time: float = DEFAULT_MAX_RETRY_TIME,
+        max_response_size: int = DEFAULT_MAX_SIZE,
+        proxy: str | None = None,
+        proxy_from_environment: bool = False,
     ) -> None:
         super().__init__(
             token,
@@ -201,8 +243,15 @@ class BaseClient(_Settings):
             backoff=backoff,
             max_backoff=max_backoff,
             max_retry_after=max_retry_after,
+            deadline=deadline,
+            max_retry_time=max_retry_time,
+            max_response_size=max_response_size,
+            proxy=proxy,
+            proxy_from_environment=proxy_from_environment,
         )
-        self._transport = transport or HttpTransport()
+        if transport is not None and (proxy or proxy_from_environment):
+            raise ValueError("give the proxy to the transport you pass, not the client")
+        self._transport = transport or HttpTransport(proxy=self.proxy)
 
     def __enter__(self) -> Self:
         return self
@@ -223,10 +272,11 @@ class BaseClient(_Settings):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         attempts = self._attempts(
-            endpoint, arguments, response_type, token, timeout, max_retries
+            endpoint, arguments, response_type, token, timeout, max_retries, deadline
         )
         while True:
             try:
@@ -257,6 +307,11 @@ class AsyncBaseClient(_Settings):
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         transport: AsyncTransport | None = None,
+        deadline: float | None = None,
+        max_retry_time: float = DEFAULT_MAX_RETRY_TIME,
+        max_response_size: int = DEFAULT_MAX_SIZE,
+        proxy: str | None = None,
+        proxy_from_environment: bool = False,
     ) -> None:
         super().__init__(
             token,
@@ -266,8 +321,15 @@ class AsyncBaseClient(_Settings):
             backoff=backoff,
             max_backoff=max_backoff,
             max_retry_after=max_retry_after,
+            deadline=deadline,
+            max_retry_time=max_retry_time,
+            max_response_size=max_response_size,
+            proxy=proxy,
+            proxy_from_environment=proxy_from_environment,
         )
-        self._transport = transport or AsyncHttpTransport()
+        if transport is not None and (proxy or proxy_from_environment):
+            raise ValueError("give the proxy to the transport you pass, not the client")
+        self._transport = transport or AsyncHttpTransport(proxy=self.proxy)
 
     async def __aenter__(self) -> Self:
         return self
@@ -288,12 +350,13 @@ class AsyncBaseClient(_Settings):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         import asyncio  # only async users pay for importing asyncio
 
         attempts = self._attempts(
-            endpoint, arguments, response_type, token, timeout, max_retries
+            endpoint, arguments, response_type, token, timeout, max_retries, deadline
         )
         while True:
             try:
@@ -343,13 +406,17 @@ class Attempts(Generic[R]):
         self.max_retries = max_retries
         self.retries = 0
         self.delay = 0.0
+        self.waited = 0.0  # seconds of delays so far, held to `max_retry_time`
 
     def answered(self, response: Response) -> R | None:
         """The decoded result, or None to try again after `delay`; raises when the call failed."""
         status = response.status_code
         try:  # JSON between systems is UTF-8 (RFC 8259); a UnicodeDecodeError is a ValueError
             data = json.loads(response.body.decode())
-        except ValueError:
+        except (
+            ValueError,
+            RecursionError,
+        ):  # RecursionError: nested past Python's limit
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
             if status == 429:
@@ -400,6 +467,21 @@ class Attempts(Generic[R]):
             else:
                 error = SlackConnectionError(name, str(exc))
             safe = transient
+        elif isinstance(
+            exc, ResponseTooLarge
+        ):  # the server is not Slack: do not ask again
+            error = SlackResponseError(
+                name,
+                f"HTTP {exc.status_code}: the answer is larger than "
+                f"max_response_size ({exc.limit} bytes)",
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
+            safe = transient = False
+        elif isinstance(exc, DeadlineExceeded):
+            deadline = self.request.deadline
+            error = SlackTimeoutError(name, f"no whole answer within {deadline:g} s")
+            safe = False
         elif isinstance(exc, TimeoutError):
             error = SlackTimeoutError(name, f"no answer within {timeout:g} s")
             safe = False
@@ -427,7 +509,7 @@ class Attempts(Generic[R]):
                 _logger().warning(
                     "%s succeeded with warnings: %s",
                     self.endpoint.name,
-                    ", ".join(warnings),
+                    scrub(", ".join(warnings), self.token),
                 )
         return result
 
@@ -462,6 +544,11 @@ class Attempts(Generic[R]):
 
             backoff = min(settings.max_backoff, settings.backoff * 2**self.retries)
             wait = backoff * (1 - 0.25 * random.random())
+        else:  # asked for by the server: `Retry-After: 0` must not make a storm
+            wait = max(wait, settings.backoff)
+        if self.waited + wait > settings.max_retry_time:
+            raise self._scrubbed(error)  # the call has waited long enough
+        self.waited += wait
         self.retries += 1
         self.delay = wait
         _logger().debug(
@@ -474,8 +561,9 @@ class Attempts(Generic[R]):
         )
 
     def _response_error(self, response: Response, problem: str) -> SlackResponseError:
-        excerpt = response.body[:200].decode("utf-8", "replace")
-        excerpt = " ".join(excerpt.split())
+        # masked before it is cut, so no cut can leave part of the token showing
+        excerpt = scrub(response.body[:1000].decode("utf-8", "replace"), self.token)
+        excerpt = " ".join(excerpt[:200].split())
         return SlackResponseError(
             self.endpoint.name,
             f"HTTP {response.status_code}: {problem}"
@@ -487,17 +575,16 @@ class Attempts(Generic[R]):
 
     def _leaks_token(self, exc: BaseException | None) -> bool:
         while exc is not None:
-            if self.token and self.token in str(exc):
+            if leaks(str(exc), self.token) or leaks(repr(exc), self.token):
                 return True
             exc = exc.__cause__ or exc.__context__
         return False
 
     def _scrubbed(self, error: SlackError) -> SlackError:
-        """The error, with the token cut out of its message should a server have echoed it."""
-        if self.token and any(self.token in str(arg) for arg in error.args):
-            error.args = tuple(
-                str(arg).replace(self.token, "<token>") for arg in error.args
-            )
+        """The error, with the token (or any long run of it) masked in its message should a
+        server have echoed it."""
+        if self.token:
+            error.args = tuple(scrub(str(arg), self.token) for arg in error.args)
         return error
 
 
@@ -522,6 +609,11 @@ def _quoted(name: str) -> str:
 def _form_value(key: str, value: Any, endpoint: Endpoint) -> str:
     """Slack's form conventions: JSON for structured fields, commas for lists of scalars."""
     if type(value) is str:
+        if key in endpoint.json_fields:
+            raise TypeError(
+                f"{endpoint.name}: {key} is sent as JSON and takes a list or a mapping, "
+                "not a str"
+            )
         return value
     if key in endpoint.json_fields or isinstance(value, Mapping):
         return json.dumps(to_json(value), separators=(",", ":"))
@@ -572,14 +664,24 @@ def _certificate_problem(exc: BaseException | None) -> bool:
 
 def _checked_token(token: str | None) -> str | None:
     """Refuse a token that cannot be a header value, without echoing it in the message."""
+    if token is not None and not isinstance(token, str):
+        raise TypeError(f"the Slack token must be a str, not {type(token).__name__}")
     if token and not token.isprintable():
         raise ValueError(
             "the Slack token contains a line break or another control character"
         )
+    if token and not token.isascii():
+        raise ValueError("the Slack token contains a character that is not ASCII")
     return token or None
 
 
+def _number(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+
+
 def _positive(name: str, value: float) -> float:
+    _number(name, value)
     if not 0 < value < float("inf"):
         raise ValueError(
             f"{name} must be a positive, finite number of seconds, not {value!r}"
@@ -588,6 +690,7 @@ def _positive(name: str, value: float) -> float:
 
 
 def _seconds(name: str, value: float) -> float:
+    _number(name, value)
     if not 0 <= value < float("inf"):
         raise ValueError(
             f"{name} must be a finite number of seconds >= 0, not {value!r}"
@@ -596,19 +699,60 @@ def _seconds(name: str, value: float) -> float:
 
 
 def _count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 0:
         raise ValueError(f"{name} must be a whole number >= 0, not {value!r}")
     return value
 
 
 def _checked_base_url(base_url: str) -> str:
-    """Refuse plain HTTP except to this machine: the token must not cross a network in clear."""
-    url = urlsplit(base_url)
+    """Refuse plain HTTP except to this machine: the token must not cross a network in clear;
+    and anything but a plain base URL, to which method names are appended."""
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
+    if not base_url.isascii() or not base_url.isprintable() or " " in base_url:
+        raise ValueError(
+            "base_url must be printable ASCII without spaces (IDNA-encode the host)"
+        )
+    try:
+        url = urlsplit(base_url)
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"base_url is not a valid URL: {base_url!r}") from None
+    if "?" in base_url or "#" in base_url:
+        raise ValueError(
+            f"base_url must not have a query or a fragment: {base_url!r} "
+            "(method names are appended to it)"
+        )
+    if url.username is not None:
+        raise ValueError("base_url must not hold a user name or password")
     if url.scheme == "http" and not _is_loopback(url.hostname or ""):
         raise ValueError(f"refusing plain http:// to {url.hostname}; use https://")
     if url.scheme not in ("http", "https") or not url.hostname:
         raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _chosen_proxy(
+    base_url: str, proxy: str | None, from_environment: bool
+) -> str | None:
+    """The proxy for `base_url`: only ever for https (a CONNECT tunnel, so the proxy never sees
+    the token); `proxy` if given, else `HTTPS_PROXY` when `from_environment` and `NO_PROXY`
+    does not exempt the host."""
+    if not isinstance(from_environment, bool):
+        raise TypeError("proxy_from_environment must be a bool")
+    checked_proxy(proxy)
+    if not base_url.startswith("https:"):
+        return None  # plain http is for this machine only, never through a proxy
+    if proxy is None and from_environment:
+        from urllib.request import getproxies, proxy_bypass
+
+        proxy = getproxies().get("https")
+        if proxy and proxy_bypass(urlsplit(base_url).hostname or ""):
+            proxy = None
+        checked_proxy(proxy)
+    return proxy
 
 
 def _is_loopback(host: str) -> bool:

@@ -3,6 +3,7 @@
     SlackError
     ├── SlackApiError            Slack answered `ok: false`
     │   └── SlackRateLimitedError    HTTP 429 or `ratelimited`, still so after the retries
+    ├── SlackAuthError           no token to send, so the call was not made
     └── SlackTransportError      no usable answer arrived
         ├── SlackConnectionError     the connection failed or broke
         ├── SlackTimeoutError        the server did not answer in time
@@ -80,6 +81,15 @@ class SlackRateLimitedError(SlackApiError):
         )
         if retry_after is not None:
             self.args = (f"{self.args[0]}, retry after {retry_after:g} s",)
+
+
+class SlackAuthError(SlackError):
+    """The method needs a token and the client has none (no `token=`, no `SLACK_TOKEN`), so
+    nothing was sent: Slack would only have answered `not_authed`."""
+
+    def __init__(self, method: str, message: str) -> None:
+        self.method = method
+        super().__init__(f"{method}: {message}")
 
 
 class SlackTransportError(SlackError):

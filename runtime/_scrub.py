@@ -1,0 +1,110 @@
+"""Keeping secrets out of text: messages, log records, reprs.
+
+A server may echo the token anywhere (an error page, a reason phrase, a header, a warning), and
+the client may cut what it shows (a 200-byte excerpt, a 40-character value), so replacing the
+whole token is not enough: any run of `FRAGMENT` or more characters of a secret is replaced.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
+
+FRAGMENT = 8  # a run this long of a secret is replaced, wherever it is cut
+MASK = "<token>"
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """`text` with `secret`, and every run of `FRAGMENT` or more of its characters, masked."""
+    if not secret or not text:
+        return text
+    if secret in text:
+        text = text.replace(secret, MASK)
+    if len(secret) < FRAGMENT:
+        return text
+    grams = _grams(secret)
+    spans: list[list[int]] = []
+    for start in range(len(text) - FRAGMENT + 1):
+        if text[start : start + FRAGMENT] in grams:
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = start + FRAGMENT
+            else:
+                spans.append([start, start + FRAGMENT])
+    for start, end in reversed(spans):
+        text = text[:start] + MASK + text[end:]
+    return text
+
+
+def leaks(text: str, secret: str | None) -> bool:
+    """Whether `text` shows `secret` or a long-enough run of it."""
+    return bool(secret) and scrub(text, secret) != text
+
+
+_GRAMS: dict[str, frozenset[str]] = {}
+
+
+def _grams(secret: str) -> frozenset[str]:
+    grams = _GRAMS.get(secret)
+    if grams is None:
+        grams = frozenset(
+            secret[i : i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1)
+        )
+        if len(_GRAMS) < 64:
+            _GRAMS[secret] = grams
+    return grams
+
+
+class SecretFilter:
+    """Masks registered secrets in every record of the loggers it is added to; for loggers the
+    client does not own (httpx, httpcore), which may log what a server sent. (A logging filter
+    need only have this `filter` method, so `logging` is not imported until it is used.)
+    """
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str) -> None:
+        if secret not in self._secrets:
+            with self._lock:
+                self._secrets = self._secrets | {secret}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = self._secrets
+        if not secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # cannot be formatted: let logging report it
+            return True
+        scrubbed = message
+        for secret in secrets:
+            scrubbed = scrub(scrubbed, secret)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+TRANSPORT_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+SECRETS = SecretFilter()
+
+
+def guard_transport_loggers() -> None:
+    """Add `SECRETS` to the loggers of httpx and httpcore (a filter is not inherited, so each)."""
+    import logging
+
+    for name in TRANSPORT_LOGGERS:
+        logger = logging.getLogger(name)
+        if SECRETS not in logger.filters:
+            logger.addFilter(SECRETS)
