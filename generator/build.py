@@ -403,9 +403,9 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         if location != "query":
             raise types.error(f"parameters in {location!r} are not supported (Slack methods take query and body "
                               "arguments)", parameter_where)
-        content: dict[str, Any] = parameter.get("content") or {}  # `content: {media type: {schema}}`
-        media: dict[str, Any] = next(iter(content.values()), {})
-        schema = parameter.get("schema") or media.get("schema", {})
+        param_content: dict[str, Any] = parameter.get("content") or {}  # `content: {media type: {schema}}`
+        param_media: dict[str, Any] = next(iter(param_content.values()), {})
+        schema = parameter.get("schema") or param_media.get("schema", {})
         param_type, _ = types.type_of(schema, context + pascal_case(name), f"{parameter_where}/schema")
         if isinstance(param_type, m.ListOf) and (parameter.get("explode") or parameter.get("style", "form") != "form"):
             types.warn("list arguments are sent comma-separated, as Slack expects, whatever `style` and `explode` "
@@ -413,7 +413,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         resolved, _ = types.resolve(schema)
         query_places.append((name, parameter_where))
         description = _text(parameter.get("description"))
-        declared_json = any(str(kind).startswith(JSON) for kind in content)
+        declared_json = any(str(kind).startswith(JSON) for kind in param_content)
         parameters.append(m.Parameter(
             name="", wire_name=name, location="query", type=param_type,
             required=bool(parameter.get("required")), description=description,
