@@ -46,7 +46,7 @@ CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "clo
 RUNTIME_NAMES = frozenset({
     "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncMockTransport", "AsyncResource",
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
-    "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
+    "Mismatch", "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
     "SlackTransportError", "Transport",
 })

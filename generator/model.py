@@ -356,7 +356,13 @@ class Family:
 
     @property
     def _annotations(self) -> str:
-        return " ".join(p.annotation for method in self.methods for p in method.parameters)
+        # every method takes `extra_args: Mapping[str, Any] | None`
+        return " ".join(["Mapping[str, Any]"] + [p.annotation for method in self.methods for p in method.parameters])
+
+    @property
+    def has_deprecated(self) -> bool:
+        """Whether a method warns when called, so the module imports `warnings`."""
+        return any(method.deprecated for method in self.methods)
 
     @property
     def typing_imports(self) -> tuple[str, ...]:

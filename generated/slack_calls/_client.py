@@ -27,6 +27,13 @@ class Client(BaseClient):
             raises `SlackRateLimitedError` at once.
         transport: Replaces the HTTP layer (`HttpTransport`), for instance with a
             `MockTransport` in tests.
+        strict: Raise `SlackResponseError` when a successful answer does not match the
+            spec. By default such a field is None (its value stays in `.raw`), the
+            response lists it in `.mismatches`, and it is logged once at WARNING.
+
+    `api_call("method.name", arguments={...})` calls a method the spec lacks; every method
+    takes `extra_args={...}` for arguments the spec lacks. Responses also read like
+    Slack's JSON: `response["channel"]`, `response.get("ts")`, `"ts" in response`.
 
     One client may be shared between threads: kept-alive connections are pooled, each call
     takes its own. Close it (or use it in a `with` block) to close them.

@@ -24,6 +24,7 @@ _CALLS_INFO = Endpoint(
     "calls.info",
     "GET",
     body="none",
+    idempotent=True,
 )
 _CALLS_PARTICIPANTS_ADD = Endpoint(
     "calls.participants.add",
@@ -55,6 +56,8 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -66,6 +69,9 @@ class CallsParticipants(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -74,6 +80,7 @@ class CallsParticipants(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -85,6 +92,8 @@ class CallsParticipants(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def remove(
@@ -95,6 +104,8 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -106,6 +117,9 @@ class CallsParticipants(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -114,6 +128,7 @@ class CallsParticipants(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -125,6 +140,8 @@ class CallsParticipants(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
 
@@ -151,6 +168,8 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -176,6 +195,9 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -184,6 +206,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_ADD,
@@ -201,6 +224,8 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def end(
@@ -211,6 +236,8 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -222,6 +249,9 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -229,6 +259,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_END,
@@ -240,6 +271,8 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def info(
@@ -249,6 +282,8 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -259,6 +294,9 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -266,6 +304,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:read.
+        Resent after a timeout or 5xx (it only reads).
         """
         return self._client.request(
             _CALLS_INFO,
@@ -276,6 +315,8 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def update(
@@ -288,6 +329,8 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -305,6 +348,9 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -312,6 +358,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_UPDATE,
@@ -325,6 +372,8 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
 
@@ -339,6 +388,8 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -350,6 +401,9 @@ class AsyncCallsParticipants(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -358,6 +412,7 @@ class AsyncCallsParticipants(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -369,6 +424,8 @@ class AsyncCallsParticipants(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def remove(
@@ -379,6 +436,8 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -390,6 +449,9 @@ class AsyncCallsParticipants(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -398,6 +460,7 @@ class AsyncCallsParticipants(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -409,6 +472,8 @@ class AsyncCallsParticipants(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
 
@@ -435,6 +500,8 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -460,6 +527,9 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -468,6 +538,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_ADD,
@@ -485,6 +556,8 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def end(
@@ -495,6 +568,8 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -506,6 +581,9 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -513,6 +591,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_END,
@@ -524,6 +603,8 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def info(
@@ -533,6 +614,8 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -543,6 +626,9 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -550,6 +636,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:read.
+        Resent after a timeout or 5xx (it only reads).
         """
         return await self._client.request(
             _CALLS_INFO,
@@ -560,6 +647,8 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def update(
@@ -572,6 +661,8 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -589,6 +680,9 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -596,6 +690,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_UPDATE,
@@ -609,4 +704,6 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            extra_args=extra_args,
+            strict=strict,
         )
