@@ -10,6 +10,7 @@ same methods.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import inspect
 import json
@@ -70,8 +71,9 @@ CALLS: dict[str, tuple[str, str, dict[str, Any], str, dict[str, str]]] = {
               "POST", {"file": "F1234567890", "id": "Fc1234567890"}),
     "migration": ("migration.exchange", "migration.exchange", {"users": "U1,U2", "to_old": True}, "GET",
                   {"users": "U1,U2", "to_old": "true"}),
-    "oauth": ("oauth.v2.access", "oauth.v2.access", {"code": "4724469134.4644", "client_id": "4b39e9-752c4"}, "POST",
-              {"code": "4724469134.4644", "client_id": "4b39e9-752c4"}),
+    "oauth": ("oauth.v2.access", "oauth.v2.access", {"code": "4724469134.4644", "client_id": "4b39e9-752c4",
+                                                     "client_secret": "33fea0113f5b1"}, "POST",
+              {"code": "4724469134.4644"}),  # the client credentials go as HTTP Basic
     "pins": ("pins.add", "pins.add", {"channel": "C1234567890", "timestamp": "1234567890.123456"}, "POST",
              {"channel": "C1234567890", "timestamp": "1234567890.123456"}),
     "reactions": ("reactions.add", "reactions.add",
@@ -217,7 +219,10 @@ def test_one_method_per_family_sends_the_documented_request(
 
     request = server.requests[-1]
     assert (request.method, request.path) == (verb, f"/{slack_name}")
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    if family == "oauth":  # an exchange: the app's credentials (RFC 6749 2.3.1), not a token
+        assert request.headers["authorization"] == "Basic " + base64.b64encode(b"4b39e9-752c4:33fea0113f5b1").decode()
+    else:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert "token" not in request.headers
     sent = request.form if verb == "POST" else {key: values[0] for key, values in request.query.items()}
     assert sent == fields
