@@ -24,7 +24,9 @@ E = TypeVar("E", bound=_enum.Enum)
 Decoder = Callable[[Any, str], T]
 
 
-MISSING = "nothing: the field is missing"
+MISSING = (
+    "<missing>"  # `got` of a required field that is absent (not null: that is `None`)
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,10 @@ class Mismatch:
     got: str  # an excerpt of the value's JSON, or MISSING
 
     def __str__(self) -> str:
-        return f"{self.path or 'response'}: expected {self.expected}, got {self.got}"
+        where = self.path or "response"
+        if self.got == MISSING:
+            return f"{where}: expected {self.expected}, but the field is missing"
+        return f"{where}: expected {self.expected}, got {self.got}"
 
 
 class DecodeError(ValueError):
