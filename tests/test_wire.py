@@ -30,13 +30,11 @@ from urllib.parse import quote
 
 import pytest
 from loopback import Recorded, SlackServer
-from wire_support import MISSING, SPECS, method_names, package, raw_spec
+from wire_support import MISSING, SECRET, SPECS, method_names, package, raw_spec, value_for
 
 from generator import model as m
 
 TOKEN = "xoxb-wire-1234-secret"
-SECRET = "s3cret-value"
-TEXT = "a & b = c/é?"
 SECRET_NAMES = {"client_secret", "code", "code_verifier", "refresh_token"}
 TABLE = [(key, name) for key in SPECS for name in method_names(key)]
 
@@ -45,31 +43,6 @@ TABLE = [(key, name) for key in SPECS for name in method_names(key)]
 def server() -> Iterator[SlackServer]:
     with SlackServer() as running:
         yield running
-
-
-def value_for(parameter: m.Parameter, api: m.Api) -> Any:
-    """An argument of the parameter's type, and where the type allows it, a tricky one."""
-    if parameter.secret:
-        return SECRET
-    if parameter.json_encoded:
-        kind = parameter.type
-        if isinstance(kind, m.ListOf):
-            return [{"type": "section", "text": TEXT}] if not isinstance(kind.item, m.Primitive) else ["x", "y"]
-        return {"type": "modal", "title": TEXT, "n": 1, "on": True}
-    return _scalar_value(parameter.type, api)
-
-
-def _scalar_value(kind: m.Type, api: m.Api) -> Any:
-    if isinstance(kind, m.UnionOf):
-        return _scalar_value(kind.options[0], api)
-    if isinstance(kind, m.EnumRef):
-        return next(enum for enum in api.enums if enum.name == kind.name).values[0].value
-    if isinstance(kind, m.ListOf):
-        item = _scalar_value(kind.item, api)
-        return [item, item] if isinstance(item, bool) else [item, f"{item}2" if isinstance(item, str) else item + 1]
-    if isinstance(kind, m.Primitive):
-        return {"str": TEXT, "int": 42, "float": 1.5, "bool": True, "Any": "any"}[kind.name]
-    raise AssertionError(f"no scalar value for {kind}")
 
 
 def expected_text(value: Any, parameter: m.Parameter) -> str:
