@@ -565,8 +565,8 @@ class Attempts(Generic[R]):
             if self.token:  # should a server echo the token, it is not logged
                 text = text.replace(self.token, "<token>")
             _logger().warning(
-                "%s succeeded, but its response does not match the spec (the field is "
-                "None, its value in .raw): %s",
+                "%s succeeded, but its response does not match the spec (the field "
+                "is left unset; .raw has the JSON): %s",
                 self.endpoint.name,
                 text,
             )

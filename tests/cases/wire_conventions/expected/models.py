@@ -29,6 +29,19 @@ class AppsConnectionsOpenResponse(SlackResponse):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChannelsInfoResponse(SlackResponse):
+    """ChannelsInfoResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChatPostMessageBlocksItem(Model):
     """ChatPostMessageBlocksItem"""
 
