@@ -131,6 +131,9 @@ def test_extra_args_join_the_declared_ones_encoded_alike(server: SlackServer, ki
     assert (form["new_flag"], json.loads(form["meta"]), form["ids"], form["n"]) == ("true", {"a": [1, 2]}, "A,B", "3")
     info(kind, server, extra_args={"include_secret_thing": False})
     assert server.requests[-1].query["include_secret_thing"] == ["false"]
+    info(kind, server, extra_args={"filter": {"a": 1}})  # a GET method given JSON goes as a POST form
+    request = server.requests[-1]
+    assert (request.method, request.query, request.form) == ("POST", {}, {"id": "R0E69JAIF", "filter": '{"a":1}'})
 
 
 def test_extra_args_may_not_repeat_a_given_argument(server: SlackServer, kind: str) -> None:

@@ -1,7 +1,7 @@
 """The fault matrix: the blocking and the async client against a real server on 127.0.0.1.
 
-Every scenario runs once per client kind. `calls.info` (GET) is idempotent and retried after any
-passing failure; `calls.add` (POST) is retried only when the request was not acted on.
+Every scenario runs once per client kind. `calls.info` (marked `x-slack-idempotent`) is retried
+after any passing failure; `calls.add` (not marked) only when the request was not acted on.
 """
 
 from __future__ import annotations

@@ -155,33 +155,35 @@ class _Settings:
         strict: bool | None = None,
     ) -> Attempts[R]:
         """The request for one call, and the policy that sees it through."""
+        verb, kind = endpoint.http_method, endpoint.body
         if extra_args:
             arguments = _merged(endpoint, arguments, extra_args)
+        if kind == "none" and wire.belongs_in_body(arguments):
+            verb, kind = "POST", "form"  # JSON and secrets stay out of the URL
         if token is None:
-            token, headers = self._token, self._headers[endpoint.body]
+            token, headers = self._token, self._headers[kind]
         else:
             token = _checked_token(token)
-            headers = _headers(token, endpoint.body)
-        if (
-            endpoint.auth == "basic"
-        ):  # an OAuth exchange: the app's credentials, no token
+            headers = _headers(token, kind)
+        if endpoint.auth == "basic":
+            # an OAuth exchange: the app's credentials, and no token
             arguments = dict(arguments)
             basic = wire.basic_credentials(arguments)
-            headers = _headers(None, endpoint.body)
+            headers = _headers(None, kind)
             if basic is not None:
                 headers["Authorization"] = basic
         url = self.base_url + endpoint.name
         body = None
-        if endpoint.body == "json":
+        if kind == "json":
             body = wire.json_body(arguments)
         else:
             encoded = wire.form(arguments, endpoint.json_fields)
-            if endpoint.body == "form":
+            if kind == "form":
                 body = encoded.encode()
             elif encoded:
                 url += "?" + encoded
         request = Request(
-            endpoint.http_method,
+            verb,
             url,
             headers,
             body,
@@ -691,10 +693,10 @@ def _generic_call(
                 "a JSON body goes alone, on a POST: give `json` or `arguments`"
             )
         return Endpoint(method, "POST", body="json", idempotent=idempotent), json
-    fields = arguments or {}
-    if verb == "GET" and not wire.belongs_in_body(fields):
-        return Endpoint(method, "GET", body="none", idempotent=idempotent), fields
-    return Endpoint(method, "POST", body="form", idempotent=idempotent), fields
+    body = (
+        "none" if verb == "GET" else "form"
+    )  # a GET holding JSON or a secret goes as POST
+    return Endpoint(method, verb, body=body, idempotent=idempotent), arguments or {}
 
 
 def _headers(token: str | None, body: str) -> dict[str, str]:
