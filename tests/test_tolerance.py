@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -140,3 +141,30 @@ def test_a_call_may_relax_a_strict_client(server: SlackServer, kind: str) -> Non
     response = info(kind, server, client={"strict": True}, strict=False)
 
     assert response.call.users[0].slack_id is None and len(response.mismatches) == 1
+
+
+def test_unions_choose_their_option_strictly_even_when_decoding_tolerantly() -> None:
+    from runtime import _decode as decode
+    from runtime._models import Model
+
+    @dataclass(frozen=True, kw_only=True)
+    class Named(Model):
+        name: str
+
+        @classmethod
+        def _decode_fields(cls, data: Any, path: str) -> dict[str, Any]:
+            return {"name": decode.required(data, "name", decode.string, path)}
+
+    union = decode.one_of(Named.decode, decode.list_of(decode.string))
+
+    def read(value: Any) -> Any:
+        return decode.required({"field": value}, "field", union, "")
+
+    # a tolerated `name` would make any object a Named: the list option must still win for lists,
+    # and an object without `name` fits no option, so the field itself is the mismatch
+    assert decode.tolerant(lambda: read(["a", "b"])) == (["a", "b"], ())
+    assert decode.tolerant(lambda: read({"name": "n"}))[0] == Named(name="n")
+    value, mismatches = decode.tolerant(lambda: read({"other": 1}))
+    assert value is None and [m.path for m in mismatches] == ["field"]
+    with pytest.raises(decode.DecodeError):  # outside `tolerant`, decoding raises as it always did
+        read({"other": 1})
