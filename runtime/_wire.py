@@ -48,12 +48,19 @@ def json_body(arguments: Mapping[str, Any]) -> bytes:
 
 
 def form_value(
-    key: str, value: Any, json_fields: tuple[str, ...] | frozenset[str]
+    key: str, value: object, json_fields: tuple[str, ...] | frozenset[str]
 ) -> str:
     """One argument's text in a form or query string."""
     if type(value) is str:
         return value
-    if key in json_fields or structured(value):
+    kind = type(value)
+    if key in json_fields:
+        return json.dumps(to_json(value), separators=(",", ":"))
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int or kind is float:
+        return str(value)
+    if structured(value):
         return json.dumps(to_json(value), separators=(",", ":"))
     if isinstance(value, (list, tuple)):
         return ",".join(_scalar(item) for item in value)
@@ -62,10 +69,14 @@ def form_value(
 
 def structured(value: Any) -> bool:
     """Whether a value can only be sent as JSON: an object, a model, or a list holding either."""
-    if isinstance(value, (Mapping, Model)):
+    if isinstance(
+        value, (dict, Mapping, Model)
+    ):  # dict first: much quicker than the ABC
         return True
     if isinstance(value, (list, tuple)):
-        return any(isinstance(item, (Mapping, Model, list, tuple)) for item in value)
+        return any(
+            isinstance(item, (dict, list, tuple, Mapping, Model)) for item in value
+        )
     return False
 
 
@@ -85,7 +96,8 @@ def basic_credentials(arguments: dict[str, Any]) -> str | None:
 def belongs_in_body(arguments: Mapping[str, Any]) -> bool:
     """Whether any argument holds JSON or a secret, which must not travel in a URL."""
     return any(
-        value is not None and (key in SECRET_ARGUMENTS or structured(value))
+        value is not None
+        and (key in SECRET_ARGUMENTS or (type(value) is not str and structured(value)))
         for key, value in arguments.items()
     )
 
