@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import urlsplit
 
-from . import _wire as wire
+from . import _encoding as encoding
 from ._decode import DecodeError, Mismatch, tolerant
 from ._errors import (
     SlackApiError,
@@ -157,7 +157,7 @@ class _Settings:
         verb, kind = endpoint.http_method, endpoint.body
         if extra_args:
             arguments = _merged(endpoint, arguments, extra_args)
-        if kind == "none" and wire.belongs_in_body(arguments):
+        if kind == "none" and encoding.belongs_in_body(arguments):
             verb, kind = "POST", "form"  # JSON and secrets stay out of the URL
         if token is None:
             token, headers = self._token, self._headers[kind]
@@ -167,16 +167,16 @@ class _Settings:
         if endpoint.auth == "basic":
             # an OAuth exchange: the app's credentials, and no token
             arguments = dict(arguments)
-            basic = wire.basic_credentials(arguments)
+            basic = encoding.basic_credentials(arguments)
             headers = _headers(None, kind)
             if basic is not None:
                 headers["Authorization"] = basic
         url = self.base_url + endpoint.name
         body = None
         if kind == "json":
-            body = wire.json_body(arguments)
+            body = encoding.json_body(arguments)
         else:
-            encoded = wire.form(arguments, endpoint.json_fields)
+            encoded = encoding.form(arguments, endpoint.json_fields)
             if kind == "form":
                 body = encoded.encode()
             elif encoded:
