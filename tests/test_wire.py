@@ -142,3 +142,14 @@ def test_blocks_as_python_structures_arrive_as_one_json_array(server: SlackServe
         assert server.requests[-1].form["unfurl_links"] == "false"
         client.chat.post_message(channel="C1", blocks='[{"type":"divider"}]')  # already encoded: as given
         assert server.requests[-1].form["blocks"] == '[{"type":"divider"}]'
+
+
+def test_a_json_argument_typed_by_models_takes_models_mappings_or_an_encoded_string(server: SlackServer) -> None:
+    module, _ = package("calls")
+    with module.Client(TOKEN, base_url=server.url) as client:
+        for users, sent in (([module.CallUser(slack_id="U1")], '[{"slack_id":"U1"}]'),
+                            ([{"external_id": "e1", "display_name": "Ann"}],
+                             '[{"external_id":"e1","display_name":"Ann"}]'),
+                            ('[{"slack_id":"U2"}]', '[{"slack_id":"U2"}]')):
+            client.calls.participants.add(id="R1", users=users)
+            assert server.requests[-1].form == {"id": "R1", "users": sent}
