@@ -28,24 +28,25 @@ from .load import Document
 from .naming import constant_case, identifier, pascal_case, python_name, snake_case
 from .swagger2 import TUPLE_NOTE
 from .validate import resolve_ref
+from .wire import BASIC_CREDENTIALS, json_argument, post_reason, secret, with_basic_credentials
 
 # Attributes every generated model already has (the runtime's Model), names its annotations use
 # (a field of that name would shadow them in the class body), and the attributes of the models
 # methods return (the runtime's SlackResponse).
 MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
-RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
+RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response", "mismatches", "get"}
 # Keyword arguments every generated method already has: `self` and the per-call options.
-RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline"})
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline", "extra_args", "strict"})
 # Attributes of the generated clients a family cannot take.
-CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
-                               "max_retry_after", "request", "timeout"})
+CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "close", "max_backoff", "max_retries",
+                               "max_retry_after", "request", "strict", "timeout"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
     "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncMockTransport", "AsyncResource",
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
-    "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
+    "Mismatch", "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
     "SlackTransportError", "Transport",
 })
@@ -334,6 +335,10 @@ class _Credentials:
 
     parameters: frozenset[tuple[str, str]]  # (name, location) of the apiKey schemes
     unsupported: dict[str, str]  # scheme name -> why the client cannot send it
+    basic: frozenset[str] = frozenset()  # names of the HTTP Basic schemes (OAuth client credentials)
+
+    def uses_basic(self, security: Any) -> bool:
+        return any(name in self.basic for requirement in security or [] for name in requirement or {})
 
     def is_token(self, name: str, location: str) -> bool:
         return name == "token" or (name, location) in self.parameters
@@ -353,10 +358,14 @@ def _credentials(types: _Types) -> _Credentials:
     schemes = types.data.get("components", {}).get("securitySchemes", {})
     parameters: set[tuple[str, str]] = set()
     unsupported: dict[str, str] = {}
+    basic: set[str] = set()
     for name, raw in schemes.items():
         scheme, _ = types.resolve(raw)
         kind = scheme.get("type")
         if kind in BEARER_SCHEMES or (kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer"):
+            continue
+        if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            basic.add(name)
             continue
         if kind == "apiKey":
             key = (str(scheme.get("name")), str(scheme.get("in")))
@@ -365,7 +374,7 @@ def _credentials(types: _Types) -> _Credentials:
                 unsupported[name] = f"apiKey in {key[1]} {key[0]!r}"
         else:
             unsupported[name] = f"{kind} {scheme.get('scheme', '')}".strip()
-    return _Credentials(frozenset(parameters), unsupported)
+    return _Credentials(frozenset(parameters), unsupported, frozenset(basic))
 
 
 def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str, path_item: dict[str, Any],
@@ -394,18 +403,23 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         if location != "query":
             raise types.error(f"parameters in {location!r} are not supported (Slack methods take query and body "
                               "arguments)", parameter_where)
-        schema = parameter.get("schema", {})
+        param_content: dict[str, Any] = parameter.get("content") or {}  # `content: {media type: {schema}}`
+        param_media: dict[str, Any] = next(iter(param_content.values()), {})
+        schema = parameter.get("schema") or param_media.get("schema", {})
         param_type, _ = types.type_of(schema, context + pascal_case(name), f"{parameter_where}/schema")
         if isinstance(param_type, m.ListOf) and (parameter.get("explode") or parameter.get("style", "form") != "form"):
             types.warn("list arguments are sent comma-separated, as Slack expects, whatever `style` and `explode` "
                        "say", parameter_where)
         resolved, _ = types.resolve(schema)
         query_places.append((name, parameter_where))
+        description = _text(parameter.get("description"))
+        declared_json = any(str(kind).startswith(JSON) for kind in param_content)
         parameters.append(m.Parameter(
             name="", wire_name=name, location="query", type=param_type,
-            required=bool(parameter.get("required")), description=_text(parameter.get("description")),
-            json_encoded=False, default=repr(resolved["default"]) if "default" in resolved else None,
-            example_value=_example(resolved)))
+            required=bool(parameter.get("required")), description=description,
+            json_encoded=json_argument(param_type, declared_json, description),
+            default=repr(resolved["default"]) if "default" in resolved else None,
+            example_value=_example(resolved), secret=secret(name, resolved)))
     body_encoding, content_types = "none", ()
     if "requestBody" in operation:
         body, _ = types.resolve(operation["requestBody"])
@@ -422,12 +436,24 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         for wire, parameter_where in query_places:
             types.warn(f"query parameter {wire!r} of a method with a request body is sent in the body, "
                        "with the others (Slack reads arguments from either)", parameter_where)
+    basic_auth = credentials.uses_basic(security) or (
+        slack_name.startswith("oauth.") and {p.wire_name for p in parameters} >= set(BASIC_CREDENTIALS))
+    if basic_auth:
+        parameters = with_basic_credentials(parameters)
+    http_method = "GET" if verb == "get" else "POST"
+    why_post = post_reason(parameters, basic_auth) if http_method == "GET" else ""
+    if why_post:  # Slack accepts POST for every method; JSON and secrets stay out of the URL
+        http_method, body_encoding = "POST", "form"
+        parameters = [replace(p, location="body") for p in parameters]
+    idempotent = operation.get("x-slack-idempotent", False)
+    if not isinstance(idempotent, bool):
+        raise types.error(f"x-slack-idempotent must be true or false, not {idempotent!r}", f"{where}/x-slack-idempotent")
     parameters = _python_names(types, parameters, where)
     parameters.sort(key=lambda p: not p.required)
     return m.Method(
         slack_name=slack_name,
         name=python_path(segments)[-1],
-        http_method="GET" if verb == "get" else "POST",
+        http_method=http_method,  # type: ignore[arg-type]
         path=slack_name,
         summary=_text(operation.get("summary") or _first_sentence(operation.get("description"))),
         description=_text(operation.get("description")),
@@ -440,6 +466,9 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         docs_url=str(operation.get("externalDocs", {}).get("url", "")),
         deprecated=bool(operation.get("deprecated")),
         token_required=_token_required(types, operation),
+        idempotent=idempotent,
+        basic_auth=basic_auth,
+        post_reason=why_post,
     )
 
 
@@ -495,15 +524,14 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
         param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
                                       f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         resolved, _ = types.resolve(prop)
-        declared_json = encodings.get(wire_name, {}).get("contentType", "").startswith(JSON)
-        structured = isinstance(param_type, (m.ModelRef, m.MapOf)) or (
-            isinstance(param_type, m.ListOf) and not isinstance(param_type.item, (m.Primitive, m.EnumRef)))
+        declared_json = str(encodings.get(wire_name, {}).get("contentType", "")).startswith(JSON)
+        description = _description(prop, resolved)
         parameters.append(m.Parameter(
             name="", wire_name=wire_name, location="body", type=param_type, required=wire_name in required,
-            description=_description(prop, resolved),
-            json_encoded=form and (declared_json or structured),
+            description=description,
+            json_encoded=form and json_argument(param_type, declared_json, description),
             default=repr(resolved["default"]) if "default" in resolved else None,
-            example_value=_example(resolved)))
+            example_value=_example(resolved), secret=secret(wire_name, resolved)))
     return parameters
 
 

@@ -237,6 +237,8 @@ class Parameter:
     json_encoded: bool  # sent as one JSON string inside a form body
     default: str | None = None  # Python literal of the spec's default, documentation only
     example_value: str | None = None  # Python literal of the spec's example, documentation only
+    # wire encoding (issue 13)
+    secret: bool = False  # a credential (client_secret, an OAuth code): never sent in a URL
 
     @property
     def example(self) -> str:
@@ -249,8 +251,19 @@ class Parameter:
         return placeholders.get(type(self.type), '"..."')
 
     @property
+    def input_annotation(self) -> str:
+        """What a caller may pass: a JSON argument also takes an already-encoded string, and one the spec
+        types only as a string (Slack's 2020 spec) also takes the native structure."""
+        annotation = self.type.input_annotation
+        if not self.json_encoded:
+            return annotation
+        if isinstance(self.type, Primitive) and self.type.name in ("str", "Any"):
+            return "str | Mapping[str, Any] | Sequence[Any]"
+        return annotation if "str" in annotation.split(" | ") else f"{annotation} | str"
+
+    @property
     def annotation(self) -> str:
-        return self.type.input_annotation if self.required else f"{self.type.input_annotation} | None"
+        return self.input_annotation if self.required else f"{self.input_annotation} | None"
 
 
 @dataclass(frozen=True)
@@ -280,6 +293,10 @@ class Method:
     resource_path: tuple[str, ...] = ()  # Python names of the resources above it
     # client runtime (no token -> clear error): False for methods that take no token
     token_required: bool = True
+    # wire encoding, idempotency (issue 13)
+    idempotent: bool = False  # `x-slack-idempotent`: safe to send again after an ambiguous failure
+    basic_auth: bool = False  # an OAuth exchange: client_id/client_secret as HTTP Basic, no Bearer token
+    post_reason: str = ""  # why a method the spec serves over GET is sent as a POST form instead
 
     @property
     def python_path(self) -> str:
@@ -341,7 +358,13 @@ class Family:
 
     @property
     def _annotations(self) -> str:
-        return " ".join(p.annotation for method in self.methods for p in method.parameters)
+        # every method takes `extra_args: Mapping[str, Any] | None`
+        return " ".join(["Mapping[str, Any]"] + [p.annotation for method in self.methods for p in method.parameters])
+
+    @property
+    def has_deprecated(self) -> bool:
+        """Whether a method warns when called, so the module imports `warnings`."""
+        return any(method.deprecated for method in self.methods)
 
     @property
     def typing_imports(self) -> tuple[str, ...]:

@@ -10,9 +10,10 @@ What is retried (at most `max_retries` times, 2 by default):
 - always, for every method, because the request was not acted on: a connection that could not
   be opened; HTTP 429 and Slack's `ratelimited` (waiting `Retry-After`, up to
   `max_retry_after`); HTTP 408 and 503 and Slack's `service_unavailable` and `request_timeout`;
-- only for idempotent methods (those Slack serves over GET, such as `calls.info`), because the
-  request may have been carried out: other 5xx answers, Slack's `internal_error` and
-  `fatal_error`, a timeout or a connection that broke after the request was sent.
+- only for idempotent methods (those the spec marks `x-slack-idempotent: true`, such as
+  `calls.info`; never decided by the HTTP verb), because the request may have been carried out:
+  other 5xx answers, Slack's `internal_error` and `fatal_error`, a timeout or a connection that
+  broke after the request was sent.
 
 So `calls.add` is never sent twice when the first attempt may have created the Call; the error
 is raised instead, and the caller, who knows its `external_unique_id`, decides.
@@ -22,18 +23,25 @@ the whole answer; by default twice `timeout`, which bounds each wait for the ser
 waits between attempts together by `max_retry_time` (one wait is never shorter than `backoff`,
 nor longer than `max_retry_after`). So a call ends within
 `(max_retries + 1) * deadline + max_retry_time` seconds: 240 s with the defaults.
+
+A successful call (`ok: true`) never raises because of the response's shape unless the client or
+the call is `strict`: see `_decode` for what becomes of a mismatched value. Each mismatch is
+logged once per method and field path, at WARNING.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from ._decode import DecodeError
+from . import _encoding as encoding
+from ._decode import DecodeError, Mismatch, tolerant
 from ._errors import (
     SlackApiError,
     SlackAuthError,
@@ -44,7 +52,7 @@ from ._errors import (
     SlackTimeoutError,
     warning_codes,
 )
-from ._models import SlackResponse, to_json
+from ._models import SlackResponse
 from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
 from ._scrub import leaks, scrub
 from ._transport import (
@@ -84,9 +92,10 @@ UNPROCESSED_STATUSES = frozenset({408, 429, 503})
 
 
 class Endpoint:
-    """How one Slack method is called: its name, HTTP verb and body encoding."""
+    """How one Slack method is called: its name, HTTP verb, body encoding and credentials."""
 
     __slots__ = (
+        "auth",
         "body",
         "http_method",
         "idempotent",
@@ -103,6 +112,8 @@ class Endpoint:
         body: str = "form",
         json_fields: tuple[str, ...] = (),
         token_required: bool = True,
+        idempotent: bool = False,
+        auth: str = "bearer",
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -110,8 +121,10 @@ class Endpoint:
             body  # "form", "json", or "none" (the arguments go in the query string)
         )
         self.json_fields = json_fields  # form fields sent as one JSON string each
-        # Slack serves its read-only methods over GET: calling one twice does no harm.
-        self.idempotent = http_method == "GET"
+        # Sending it again after an ambiguous failure does no harm (`x-slack-idempotent`).
+        self.idempotent = idempotent
+        # "bearer": the token; "basic": an OAuth exchange, client_id/client_secret as HTTP Basic
+        self.auth = auth
         # False for the few methods that take no token (OAuth exchanges, `api.test`)
         self.token_required = token_required
 
@@ -137,6 +150,7 @@ class _Settings:
         max_response_size: int,
         proxy: str | None,
         proxy_from_environment: bool,
+        strict: bool = False,
     ) -> None:
         self._token = _checked_token(
             token if token is not None else os.environ.get(TOKEN_ENVIRONMENT_VARIABLE)
@@ -151,6 +165,9 @@ class _Settings:
         self.max_retry_time = _seconds("max_retry_time", max_retry_time)
         self.max_response_size = _count("max_response_size", max_response_size)
         self.proxy = _chosen_proxy(self.base_url, proxy, proxy_from_environment)
+        self.strict = bool(
+            strict
+        )  # raise on a success response that does not match the spec
         self._headers = {
             body: _headers(self._token, body) for body in ("form", "json", "none")
         }
@@ -167,14 +184,28 @@ class _Settings:
         timeout: float | None,
         max_retries: int | None,
         deadline: float | None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> Attempts[R]:
         """The request for one call, and the policy that sees it through."""
+        verb, kind = endpoint.http_method, endpoint.body
+        if extra_args:
+            arguments = _merged(endpoint, arguments, extra_args)
+        if kind == "none" and encoding.belongs_in_body(arguments):
+            verb, kind = "POST", "form"  # JSON and secrets stay out of the URL
         if token is None:
-            token, headers = self._token, self._headers[endpoint.body]
+            token, headers = self._token, self._headers[kind]
         else:
             token = _checked_token(token)
-            headers = _headers(token, endpoint.body)
-        if token is None and endpoint.token_required:
+            headers = _headers(token, kind)
+        if endpoint.auth == "basic":
+            # an OAuth exchange: the app's credentials, and no token
+            arguments = dict(arguments)
+            basic = encoding.basic_credentials(arguments)
+            headers = _headers(None, kind)
+            if basic is not None:
+                headers["Authorization"] = basic
+        elif token is None and endpoint.token_required:
             raise SlackAuthError(
                 endpoint.name,
                 "no token to send: pass token= to the client or the call, or set "
@@ -182,23 +213,16 @@ class _Settings:
             )
         url = self.base_url + endpoint.name
         body = None
-        if endpoint.body == "json":
-            fields = {
-                key: value for key, value in arguments.items() if value is not None
-            }
-            body = json.dumps(to_json(fields), separators=(",", ":")).encode()
+        if kind == "json":
+            body = encoding.json_body(arguments)
         else:
-            encoded = "&".join(
-                f"{_quoted(key)}={quote(_form_value(key, value, endpoint), safe='')}"
-                for key, value in arguments.items()
-                if value is not None
-            )
-            if endpoint.body == "form":
+            encoded = encoding.form(arguments, endpoint.json_fields)
+            if kind == "form":
                 body = encoded.encode()
             elif encoded:
                 url += "?" + encoded
         request = Request(
-            endpoint.http_method,
+            verb,
             url,
             headers,
             body,
@@ -212,7 +236,9 @@ class _Settings:
             if max_retries is None
             else _count("max_retries", max_retries)
         )
-        return Attempts(self, endpoint, request, response_type, token, retries)
+        attempts = Attempts(self, endpoint, request, response_type, token, retries)
+        attempts.strict = self.strict if strict is None else bool(strict)
+        return attempts
 
 
 class BaseClient(_Settings):
@@ -234,6 +260,7 @@ class BaseClient(_Settings):
         max_response_size: int = DEFAULT_MAX_SIZE,
         proxy: str | None = None,
         proxy_from_environment: bool = False,
+        strict: bool = False,
     ) -> None:
         super().__init__(
             token,
@@ -248,6 +275,7 @@ class BaseClient(_Settings):
             max_response_size=max_response_size,
             proxy=proxy,
             proxy_from_environment=proxy_from_environment,
+            strict=strict,
         )
         if transport is not None and (proxy or proxy_from_environment):
             raise ValueError("give the proxy to the transport you pass, not the client")
@@ -273,10 +301,20 @@ class BaseClient(_Settings):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         attempts = self._attempts(
-            endpoint, arguments, response_type, token, timeout, max_retries, deadline
+            endpoint,
+            arguments,
+            response_type,
+            token,
+            timeout,
+            max_retries,
+            deadline,
+            extra_args,
+            strict,
         )
         while True:
             try:
@@ -288,6 +326,41 @@ class BaseClient(_Settings):
                 if result is not None:
                     return result
             time.sleep(attempts.delay)
+
+    def api_call(
+        self,
+        method: str,
+        *,
+        arguments: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        http_method: str = "POST",
+        idempotent: bool = False,
+        token: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+    ) -> SlackResponse:
+        """Call any Slack method by name, such as one newer than the spec:
+        `client.api_call("chat.postMessage", arguments={"channel": "C1", "text": "Hi"})`.
+
+        Same token, retries, errors and tolerant decoding as the generated methods; returns a
+        `SlackResponse` to read like Slack's JSON (`response["channel"]`). `arguments` go as a
+        form (query string for `http_method="GET"`, unless one holds JSON or a secret: then as a
+        POST form), `json` as a JSON body. `idempotent=True` lets an ambiguous failure (timeout,
+        5xx) be retried; by default it is not, as for any method not known to be safe.
+        """
+        endpoint, fields = _generic_call(
+            method, arguments, json, http_method, idempotent
+        )
+        return self.request(
+            endpoint,
+            fields,
+            SlackResponse,
+            token=token,
+            timeout=timeout,
+            max_retries=max_retries,
+            strict=strict,
+        )
 
 
 class AsyncBaseClient(_Settings):
@@ -312,6 +385,7 @@ class AsyncBaseClient(_Settings):
         max_response_size: int = DEFAULT_MAX_SIZE,
         proxy: str | None = None,
         proxy_from_environment: bool = False,
+        strict: bool = False,
     ) -> None:
         super().__init__(
             token,
@@ -326,6 +400,7 @@ class AsyncBaseClient(_Settings):
             max_response_size=max_response_size,
             proxy=proxy,
             proxy_from_environment=proxy_from_environment,
+            strict=strict,
         )
         if transport is not None and (proxy or proxy_from_environment):
             raise ValueError("give the proxy to the transport you pass, not the client")
@@ -351,12 +426,22 @@ class AsyncBaseClient(_Settings):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         import asyncio  # only async users pay for importing asyncio
 
         attempts = self._attempts(
-            endpoint, arguments, response_type, token, timeout, max_retries, deadline
+            endpoint,
+            arguments,
+            response_type,
+            token,
+            timeout,
+            max_retries,
+            deadline,
+            extra_args,
+            strict,
         )
         while True:
             try:
@@ -368,6 +453,41 @@ class AsyncBaseClient(_Settings):
                 if result is not None:
                     return result
             await asyncio.sleep(attempts.delay)
+
+    async def api_call(
+        self,
+        method: str,
+        *,
+        arguments: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        http_method: str = "POST",
+        idempotent: bool = False,
+        token: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+    ) -> SlackResponse:
+        """Call any Slack method by name, such as one newer than the spec:
+        `await client.api_call("chat.postMessage", arguments={"channel": "C1", "text": "Hi"})`.
+
+        Same token, retries, errors and tolerant decoding as the generated methods; returns a
+        `SlackResponse` to read like Slack's JSON (`response["channel"]`). `arguments` go as a
+        form (query string for `http_method="GET"`, unless one holds JSON or a secret: then as a
+        POST form), `json` as a JSON body. `idempotent=True` lets an ambiguous failure (timeout,
+        5xx) be retried; by default it is not, as for any method not known to be safe.
+        """
+        endpoint, fields = _generic_call(
+            method, arguments, json, http_method, idempotent
+        )
+        return await self.request(
+            endpoint,
+            fields,
+            SlackResponse,
+            token=token,
+            timeout=timeout,
+            max_retries=max_retries,
+            strict=strict,
+        )
 
 
 class Resource:
@@ -407,6 +527,7 @@ class Attempts(Generic[R]):
         self.retries = 0
         self.delay = 0.0
         self.waited = 0.0  # seconds of delays so far, held to `max_retry_time`
+        self.strict = settings.strict
 
     def answered(self, response: Response) -> R | None:
         """The decoded result, or None to try again after `delay`; raises when the call failed."""
@@ -495,14 +616,29 @@ class Attempts(Generic[R]):
             raise raised from (None if self._leaks_token(exc) else exc)
 
     def _success(self, response: Response, data: dict[str, Any]) -> R:
-        try:
-            result = self.response_type.from_response(
+        def decode() -> R:
+            return self.response_type.from_response(
                 data, response.status_code, response.headers
             )
-        except DecodeError as exc:
-            raise self._scrubbed(
-                self._response_error(response, f"unexpected response: {exc}")
-            ) from None
+
+        if self.strict:
+            try:
+                result = decode()
+            except DecodeError as exc:
+                raise self._scrubbed(
+                    self._response_error(response, f"unexpected response: {exc}")
+                ) from None
+        else:
+            result, mismatches = tolerant(decode)
+            if mismatches:
+                mismatches = tuple(  # a server may echo the token into a mismatched field
+                    replace(mismatch, got=scrub(mismatch.got, self.token))
+                    for mismatch in mismatches
+                )
+                object.__setattr__(
+                    result, "mismatches", mismatches
+                )  # frozen: set once, here
+                self._log_mismatches(mismatches)
         if "warning" in data or "response_metadata" in data:
             warnings = warning_codes(data)
             if warnings:
@@ -512,6 +648,21 @@ class Attempts(Generic[R]):
                     scrub(", ".join(warnings), self.token),
                 )
         return result
+
+    def _log_mismatches(self, mismatches: tuple[Mismatch, ...]) -> None:
+        """WARNING once per method and field path (list positions aside) in the process."""
+        for mismatch in mismatches:
+            key = (self.endpoint.name, _INDEX.sub("[]", mismatch.path))
+            if key in _LOGGED_MISMATCHES or len(_LOGGED_MISMATCHES) >= _MAX_LOGGED:
+                continue
+            _LOGGED_MISMATCHES.add(key)
+            text = str(mismatch)  # scrubbed of the token by `_success`
+            _logger().warning(
+                "%s succeeded, but its response does not match the spec (the field "
+                "is left unset; .raw has the JSON): %s",
+                self.endpoint.name,
+                text,
+            )
 
     def _rate_limited(self, response: Response, data: dict[str, Any]) -> None:
         retry_after = _retry_after(response.headers.get("retry-after"))
@@ -595,33 +746,52 @@ def _logger() -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-_QUOTED_NAMES: dict[str, str] = {}
+# Method and field paths whose mismatch was logged (bounded: a hostile server cannot grow it).
+_LOGGED_MISMATCHES: set[tuple[str, str]] = set()
+_MAX_LOGGED = 10_000
+_INDEX = re.compile(r"\[\d+\]")
+# What `api_call` accepts as a method name: Slack's dotted names, nothing a URL would read otherwise.
+_METHOD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")
 
 
-def _quoted(name: str) -> str:
-    """A field name as it appears in a form body; the same few names recur, so each is quoted once."""
-    quoted = _QUOTED_NAMES.get(name)
-    if quoted is None:
-        quoted = _QUOTED_NAMES[name] = quote(name, safe="")
-    return quoted
+def _merged(
+    endpoint: Endpoint, arguments: Mapping[str, Any], extra_args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The declared arguments plus `extra_args` (wire names the spec does not know)."""
+    given = [key for key in extra_args if arguments.get(key) is not None]
+    if given:
+        raise TypeError(
+            f"{endpoint.name}: extra_args repeats {', '.join(map(repr, given))}, which "
+            "is given as an argument already"
+        )
+    return {**arguments, **extra_args}
 
 
-def _form_value(key: str, value: Any, endpoint: Endpoint) -> str:
-    """Slack's form conventions: JSON for structured fields, commas for lists of scalars."""
-    if type(value) is str:
-        if key in endpoint.json_fields:
-            raise TypeError(
-                f"{endpoint.name}: {key} is sent as JSON and takes a list or a mapping, "
-                "not a str"
+def _generic_call(
+    method: str,
+    arguments: Mapping[str, Any] | None,
+    json: Mapping[str, Any] | None,
+    http_method: str,
+    idempotent: bool,
+) -> tuple[Endpoint, Mapping[str, Any]]:
+    """The endpoint and arguments of an `api_call`."""
+    if not _METHOD_NAME.fullmatch(method):
+        raise ValueError(
+            f"not a Slack method name such as 'chat.postMessage': {method!r}"
+        )
+    verb = http_method.upper()
+    if verb not in ("GET", "POST"):
+        raise ValueError(f"http_method must be 'GET' or 'POST', not {http_method!r}")
+    if json is not None:
+        if arguments is not None or verb == "GET":
+            raise ValueError(
+                "a JSON body goes alone, on a POST: give `json` or `arguments`"
             )
-        return value
-    if key in endpoint.json_fields or isinstance(value, Mapping):
-        return json.dumps(to_json(value), separators=(",", ":"))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(to_json(item)) for item in value)
-    return str(to_json(value))
+        return Endpoint(method, "POST", body="json", idempotent=idempotent), json
+    body = (
+        "none" if verb == "GET" else "form"
+    )  # a GET holding JSON or a secret goes as POST
+    return Endpoint(method, verb, body=body, idempotent=idempotent), arguments or {}
 
 
 def _headers(token: str | None, body: str) -> dict[str, str]:

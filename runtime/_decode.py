@@ -3,12 +3,19 @@
 Each decoder takes a value and its path in the response (for messages like
 `call.users[0].slack_id: expected a string, got 5`) and returns it typed, or raises
 `DecodeError`. Fields the spec does not declare are kept in each model's `raw`, never dropped.
+
+Tolerance: inside `tolerant(...)` (how the clients decode a successful call unless `strict`), a
+model field whose value does not match its declared type, or a required field that is missing,
+becomes None instead of raising; the value stays in the model's `raw`, and the mismatch is
+recorded. Everywhere else (`Model.decode` called directly, `strict=True`) decoding raises.
 """
 
 from __future__ import annotations
 
 import enum as _enum
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -16,13 +23,58 @@ E = TypeVar("E", bound=_enum.Enum)
 Decoder = Callable[[Any, str], T]
 
 
-class DecodeError(ValueError):
-    """A response field does not have the declared type."""
+MISSING = (
+    "<missing>"  # `got` of a required field that is absent (not null: that is `None`)
+)
 
-    def __init__(self, path: str, expected: str, value: Any) -> None:
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A response value that does not match the spec: where, what the spec says, what came."""
+
+    path: str  # `call.users[0].slack_id`
+    expected: str  # `a string`
+    got: str  # an excerpt of the value's JSON, or MISSING
+
+    def __str__(self) -> str:
+        where = self.path or "response"
+        if self.got == MISSING:
+            return f"{where}: expected {self.expected}, but the field is missing"
+        return f"{where}: expected {self.expected}, got {self.got}"
+
+
+class DecodeError(ValueError):
+    """A response field does not have the declared type, or a required one is missing."""
+
+    def __init__(
+        self, path: str, expected: str, value: Any, *, missing: bool = False
+    ) -> None:
         self.path = path
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-        super().__init__(f"{path or 'response'}: expected {expected}, got {shown}")
+        self.mismatch = Mismatch(path, expected, MISSING if missing else shown)
+        super().__init__(str(self.mismatch))
+
+
+# The mismatches of the tolerant decoding in progress; None: raise at the first one.
+_RECORDED: ContextVar[list[Mismatch] | None] = ContextVar("mismatches", default=None)
+
+
+def tolerant(decode: Callable[[], T]) -> tuple[T, tuple[Mismatch, ...]]:
+    """Run `decode` with mismatched fields set to None and recorded, not raised."""
+    recorded: list[Mismatch] = []
+    reset = _RECORDED.set(recorded)
+    try:
+        return decode(), tuple(recorded)
+    finally:
+        _RECORDED.reset(reset)
+
+
+def _tolerated(error: DecodeError) -> None:
+    """Record `error` when decoding tolerantly; raise it otherwise."""
+    recorded = _RECORDED.get()
+    if recorded is None:
+        raise error
+    recorded.append(error.mismatch)
 
 
 def string(value: Any, path: str) -> str:
@@ -98,11 +150,16 @@ def one_of(*options: Decoder[Any]) -> Decoder[Any]:
     """The first option that accepts the value."""
 
     def decode_union(value: Any, path: str) -> Any:
-        for option in options:
-            try:
-                return option(value, path)
-            except DecodeError:
-                continue
+        # each option is tried strictly: a tolerated mismatch would make any object fit
+        strict = _RECORDED.set(None)
+        try:
+            for option in options:
+                try:
+                    return option(value, path)
+                except DecodeError:
+                    continue
+        finally:
+            _RECORDED.reset(strict)
         raise DecodeError(path, "one of the documented shapes", value)
 
     return decode_union
@@ -111,8 +168,15 @@ def one_of(*options: Decoder[Any]) -> Decoder[Any]:
 def required(data: Mapping[str, Any], key: str, decoder: Decoder[T], path: str) -> T:
     where = f"{path}.{key}" if path else key
     if key not in data:
-        raise DecodeError(where, "a value (the field is required)", None)
-    return decoder(data[key], where)
+        _tolerated(
+            DecodeError(where, "a value (the field is required)", None, missing=True)
+        )
+        return None  # type: ignore[return-value]  # tolerated: the field is None
+    try:
+        return decoder(data[key], where)
+    except DecodeError as exc:
+        _tolerated(exc)
+        return None  # type: ignore[return-value]
 
 
 def optional(
@@ -121,4 +185,8 @@ def optional(
     value = data.get(key)
     if value is None:
         return None
-    return decoder(value, f"{path}.{key}" if path else key)
+    try:
+        return decoder(value, f"{path}.{key}" if path else key)
+    except DecodeError as exc:
+        _tolerated(exc)
+        return None

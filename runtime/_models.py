@@ -2,7 +2,8 @@
 
 Models are frozen, keyword-only dataclasses. Each keeps the JSON object it was decoded from in
 `raw`, so fields the spec does not describe stay reachable; responses also carry the HTTP status
-and headers.
+and headers, the fields that did not match the spec (`mismatches`), and read like Slack's JSON:
+`response["channel"]`, `response.get("ts")`, `"ts" in response`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from . import _decode as decode
+from ._decode import Mismatch
 from ._errors import warning_codes
 
 
@@ -65,6 +67,19 @@ class SlackResponse(Model):
     status_code: int = field(default=200, compare=False)
     headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     """Response headers, with lower-case names."""
+    mismatches: tuple[Mismatch, ...] = field(default=(), repr=False, compare=False)
+    """Values that did not match the spec (each such field is None; `raw` has the value)."""
+
+    def __getitem__(self, key: str) -> Any:
+        """The response's JSON, as Slack sent it: `response["channel"]`."""
+        return self.raw[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`response.get("ts")`, as on Slack's JSON."""
+        return self.raw.get(key, default)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -73,13 +88,17 @@ class SlackResponse(Model):
 
     @classmethod
     def from_response(
-        cls, data: Mapping[str, Any], status_code: int, headers: Mapping[str, str]
+        cls,
+        data: Mapping[str, Any],
+        status_code: int,
+        headers: Mapping[str, str],
     ) -> Self:
         """Build the response model from a decoded `ok: true` envelope."""
         fields = cls._decode_fields(data, "")
         fields["raw"] = data
         fields["status_code"] = status_code
         fields["headers"] = headers
+        fields["mismatches"] = ()
         return cls._from_fields(fields)
 
 

@@ -1,5 +1,8 @@
 """However a spec declares Slack's token, the generated client sends it as `Authorization: Bearer`.
 
+An HTTP Basic scheme marks an OAuth exchange: `client_id`/`client_secret` go as Basic
+authentication on a POST, with no Bearer token.
+
 Recognised: security schemes of type `oauth2`, `openIdConnect` or `http` + `bearer` (any name),
 an `apiKey` scheme named `token`, and the legacy parameter literally named `token` in a header,
 the query string or a form body (Slack's own Swagger 2.0 spec). None of them becomes an argument,
@@ -8,6 +11,7 @@ and nothing named `token` ever goes on the wire.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import inspect
 import sys
@@ -64,7 +68,8 @@ def call(package: ModuleType, server: SlackServer, path: str, reply: dict[str, A
         for attribute in path.split("."):
             method = getattr(method, attribute)
         # the spec's token is no argument of its own: `token=` is the runtime's per-call credential
-        assert list(inspect.signature(method).parameters)[-4:] == ["token", "timeout", "max_retries", "deadline"]
+        assert list(inspect.signature(method).parameters)[-6:] == ["token", "timeout", "max_retries", "deadline",
+                                                                  "extra_args", "strict"]
         method(**arguments)
     return server.requests[-1]
 
@@ -80,7 +85,6 @@ def assert_bearer_only(request: Recorded) -> None:
     ("auth.test", {"verbose": True}, "apiKey scheme in the query, and a query parameter named token"),
     ("chat.post_message", {"channel": "C1"}, "http bearer scheme, and a form field named token"),
     ("files.info", {"file": "F1"}, "oauth2 scheme, and a header parameter named token"),
-    ("admin.ping", {}, "an http basic scheme the client cannot send (a warning)"),
     ("partner.ping", {}, "an apiKey header with another name (a warning)"),
 ])
 def test_openapi3_declarations(variants: ModuleType, server: SlackServer, path: str, arguments: dict[str, Any],
@@ -109,6 +113,15 @@ def test_swagger2_arrays_typed_as_strings_go_out_as_slack_expects(swagger2: Modu
     request = call(swagger2, server, "chat.post_message", {"ok": True, "channel": "C1", "ts": "1.2", "message": {
         "text": "hi", "type": "message"}}, channel="C1", from_="me", link_names=True)
     assert request.form == {"channel": "C1", "from": "me", "link_names": "true"}
+
+
+def test_an_http_basic_scheme_is_an_oauth_exchange_sent_with_basic_credentials_only(
+        variants: ModuleType, server: SlackServer) -> None:
+    request = call(variants, server, "admin.ping", {"ok": True}, client_id="12.34", client_secret="s3cr:t")
+    assert (request.method, request.path, request.query, request.body) == ("POST", "/admin.ping", {}, b"")
+    # RFC 6749 2.3.1: each part form-urlencoded, then base64 of "id:secret"
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"12.34:s3cr%3At").decode()
+    assert TOKEN not in str(request.headers)
 
 
 NO_TOKEN_SPEC = """
@@ -150,10 +163,12 @@ def test_methods_that_take_no_token_are_called_without_one_and_the_others_fail_a
     monkeypatch.delenv("SLACK_TOKEN", raising=False)
     server.requests.clear()
     with no_token.Client(base_url=server.url) as client:
-        for method in (client.api.test, client.bots.info, lambda: client.oauth.v2.access(code="c")):
+        for method in (client.api.test, client.bots.info,
+                       lambda: client.oauth.v2.access(code="c", client_id="1.2", client_secret="s")):
             server.reply({"ok": True})
             method()
         with pytest.raises(no_token.SlackAuthError, match=r"auth\.test: no token to send"):
             client.auth.test()
     assert [request.path for request in server.requests] == ["/api.test", "/bots.info", "/oauth.v2.access"]
-    assert all("authorization" not in request.headers for request in server.requests)
+    assert all("authorization" not in request.headers for request in server.requests[:2])
+    assert server.requests[2].headers["authorization"].startswith("Basic ")  # the app's credentials, no token

@@ -40,6 +40,12 @@ def describe(api: Api) -> str:
             wire = f"  (wire {p.wire_name!r})" if p.wire_name != p.name else ""
             encoded = "  (sent as JSON)" if p.json_encoded else ""
             lines.append(f"    {p.name}: {p.annotation}{default}{wire}{encoded}")
+        if method.idempotent:
+            lines.append("    idempotent: may be resent after an ambiguous failure")
+        if method.basic_auth:
+            lines.append("    client_id/client_secret as HTTP Basic, no Bearer token")
+        if method.post_reason:
+            lines.append(f"    POST, not the spec's GET: {method.post_reason}")
         if method.scopes:
             lines.append(f"    scopes: {', '.join(method.scopes)}")
         if method.errors:

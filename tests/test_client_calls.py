@@ -127,11 +127,11 @@ def test_fields_the_spec_does_not_describe_are_kept(client: Any, server: SlackSe
     assert response.warnings == ("superfluous_charset",)
 
 
-def test_a_response_of_the_wrong_shape_raises_instead_of_returning_half_an_object(
+def test_a_response_of_the_wrong_shape_raises_when_strict_and_a_non_slack_body_always(
         slack_calls: ModuleType, client: Any, server: SlackServer) -> None:
     server.reply({"ok": True, "call": {**CALL, "users": [{"slack_id": 5}]}})
     with pytest.raises(slack_calls.SlackResponseError, match=r"call\.users\[0\]\.slack_id: expected a string"):
-        client.calls.info(id="R0E69JAIF")
+        client.calls.info(id="R0E69JAIF", strict=True)
     server.reply(Reply(status=502, body=b"<html>Bad gateway</html>"))
     with pytest.raises(slack_calls.SlackResponseError, match="HTTP 502: the body is not JSON"):
         client.calls.info(id="R0E69JAIF", max_retries=0)  # a 502 of a read is retried otherwise

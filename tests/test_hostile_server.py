@@ -34,7 +34,7 @@ from runtime._models import SlackResponse
 TOKEN = "xoxb-1234567890-0987654321-hostileSecretTokenValue"
 KINDS = ("sync", "async")
 FAST = {"backoff": 0.001, "max_backoff": 0.004}
-INFO = Endpoint("calls.info", "GET", body="none")
+INFO = Endpoint("calls.info", "GET", body="none", idempotent=True)  # x-slack-idempotent in spec/calls.yaml
 ADD = Endpoint("calls.add", "POST", json_fields=("users",))
 OK = json.dumps({"ok": True, "call": {"id": "R1"}}).encode()
 

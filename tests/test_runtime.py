@@ -1,7 +1,7 @@
 """The fault matrix: the blocking and the async client against a real server on 127.0.0.1.
 
-Every scenario runs once per client kind. `calls.info` (GET) is idempotent and retried after any
-passing failure; `calls.add` (POST) is retried only when the request was not acted on.
+Every scenario runs once per client kind. `calls.info` (marked `x-slack-idempotent`) is retried
+after any passing failure; `calls.add` (not marked) only when the request was not acted on.
 """
 
 from __future__ import annotations
@@ -368,11 +368,12 @@ def test_a_body_that_is_not_a_slack_envelope_raises_response_error(server: Slack
     assert len(server.requests) == 1
 
 
-def test_a_field_of_the_wrong_type_raises_response_error_naming_it(server: SlackServer, kind: str) -> None:
+def test_a_strict_client_raises_response_error_naming_a_field_of_the_wrong_type(server: SlackServer,
+                                                                                kind: str) -> None:
     server.reply({"ok": True, "call": {**INFO_OK["call"], "users": [{"slack_id": 5}]}})
 
     with pytest.raises(SlackResponseError) as raised:
-        info(kind, server)
+        info(kind, server, client={"strict": True})
 
     assert "call.users[0].slack_id: expected a string, got 5" in str(raised.value)
 
@@ -419,7 +420,7 @@ def test_the_token_is_kept_out_of_chained_causes_too(server: SlackServer, kind: 
 
 def test_a_failed_call_raises_rather_than_returning_anything(server: SlackServer, kind: str) -> None:
     failures = [Reply(500, HTML_502), Reply(action=reset_midway), Reply(429, b"", {"Retry-After": "0"}),
-                Reply(200, b'{"ok": true, "call": {"id": 1}}'), Reply(body={"ok": False, "error": "x"})]
+                Reply(body={"ok": False, "error": "x"})]  # `ok: true` of the wrong shape: test_tolerance.py
     for failure in failures:
         server.default = failure
         with pytest.raises(SlackError):
@@ -440,8 +441,16 @@ def test_a_token_valued_field_of_the_wrong_type_shows_no_part_of_the_token(
     server.reply({"ok": True, "call": {**INFO_OK["call"], "date_start": f"{TOKEN}-and-more"}})
 
     with caplog.at_level(logging.DEBUG, logger="slack_calls"), pytest.raises(SlackResponseError) as raised:
-        info(kind, server)
+        info(kind, server, strict=True)
 
     assert "call.date_start: expected an integer" in str(raised.value)
     runs = [TOKEN[i : i + 8] for i in range(len(TOKEN) - 7)]  # before: 36 characters of it showed
     assert [run for run in runs if run in str(raised.value) or run in repr(raised.value)] == []
+
+    # not strict: the call succeeds, and neither the WARNING nor the listed mismatch shows the token
+    server.reply({"ok": True, "call": {**INFO_OK["call"], "date_start": f"{TOKEN}-and-more"}})
+    with caplog.at_level(logging.DEBUG, logger="slack_calls"):
+        response = info(kind, server)
+    shown = caplog.text + repr(response.mismatches) + str(response.mismatches)
+    assert "call.date_start" in shown  # listed (and logged, once per process for each field path)
+    assert [run for run in runs if run in shown] == []

@@ -21,7 +21,7 @@ from runtime._transport import MockTransport, Request, Response
 from runtime._wire import DeadlineExceeded, ResponseTooLarge, Wire
 
 TOKEN = "xoxb-runtime-unit-token"
-INFO = Endpoint("calls.info", "GET", body="none")
+INFO = Endpoint("calls.info", "GET", body="none", idempotent=True)  # x-slack-idempotent in spec/calls.yaml
 
 
 def answering(body: object, status: int = 200) -> MockTransport:

@@ -9,6 +9,7 @@ A typed client for the Slack Web API, generated from its OpenAPI description::
 """
 
 from ._client import AsyncClient, Client
+from ._decode import Mismatch
 from ._errors import (
     SlackApiError,
     SlackAuthError,
@@ -50,6 +51,7 @@ __all__ = [
     "Client",
     "ConnectFailed",
     "HttpTransport",
+    "Mismatch",
     "MockTransport",
     "Model",
     "OkResponse",

@@ -38,6 +38,13 @@ class Client(BaseClient):
             client opens an encrypted tunnel; plain `http://` never goes through a proxy.
         proxy_from_environment: Use `HTTPS_PROXY` (and `NO_PROXY`) when `proxy` is not
             given; proxy variables are ignored otherwise.
+        strict: Raise `SlackResponseError` when a successful answer does not match the
+            spec. By default such a field is None (its value stays in `.raw`), the
+            response lists it in `.mismatches`, and it is logged once at WARNING.
+
+    `api_call("method.name", arguments={...})` calls a method the spec lacks; every method
+    takes `extra_args={...}` for arguments the spec lacks. Responses also read like
+    Slack's JSON: `response["channel"]`, `response.get("ts")`, `"ts" in response`.
 
     One client may be shared between threads: kept-alive connections are pooled, each call
     takes its own. Close it (or use it in a `with` block) to close them.

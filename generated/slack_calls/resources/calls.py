@@ -24,6 +24,7 @@ _CALLS_INFO = Endpoint(
     "calls.info",
     "GET",
     body="none",
+    idempotent=True,
 )
 _CALLS_PARTICIPANTS_ADD = Endpoint(
     "calls.participants.add",
@@ -51,11 +52,13 @@ class CallsParticipants(Resource):
         self,
         *,
         id: str,
-        users: Sequence[CallUser | Mapping[str, Any]],
+        users: Sequence[CallUser | Mapping[str, Any]] | str,
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -69,6 +72,9 @@ class CallsParticipants(Resource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -77,6 +83,7 @@ class CallsParticipants(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -89,17 +96,21 @@ class CallsParticipants(Resource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def remove(
         self,
         *,
         id: str,
-        users: Sequence[CallUser | Mapping[str, Any]],
+        users: Sequence[CallUser | Mapping[str, Any]] | str,
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -113,6 +124,9 @@ class CallsParticipants(Resource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -121,6 +135,7 @@ class CallsParticipants(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -133,6 +148,8 @@ class CallsParticipants(Resource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
 
@@ -155,11 +172,13 @@ class Calls(Resource):
         date_start: int | None = None,
         title: str | None = None,
         created_by: str | None = None,
-        users: Sequence[CallUser | Mapping[str, Any]] | None = None,
+        users: Sequence[CallUser | Mapping[str, Any]] | str | None = None,
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -187,6 +206,9 @@ class Calls(Resource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -195,6 +217,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_ADD,
@@ -213,6 +236,8 @@ class Calls(Resource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def end(
@@ -224,6 +249,8 @@ class Calls(Resource):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -237,6 +264,9 @@ class Calls(Resource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -244,6 +274,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_END,
@@ -256,6 +287,8 @@ class Calls(Resource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def info(
@@ -266,6 +299,8 @@ class Calls(Resource):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -278,6 +313,9 @@ class Calls(Resource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -285,6 +323,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:read.
+        Resent after a timeout or 5xx (it only reads).
         """
         return self._client.request(
             _CALLS_INFO,
@@ -296,6 +335,8 @@ class Calls(Resource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     def update(
@@ -309,6 +350,8 @@ class Calls(Resource):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -328,6 +371,9 @@ class Calls(Resource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -335,6 +381,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return self._client.request(
             _CALLS_UPDATE,
@@ -349,6 +396,8 @@ class Calls(Resource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
 
@@ -359,11 +408,13 @@ class AsyncCallsParticipants(AsyncResource):
         self,
         *,
         id: str,
-        users: Sequence[CallUser | Mapping[str, Any]],
+        users: Sequence[CallUser | Mapping[str, Any]] | str,
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -377,6 +428,9 @@ class AsyncCallsParticipants(AsyncResource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -385,6 +439,7 @@ class AsyncCallsParticipants(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -397,17 +452,21 @@ class AsyncCallsParticipants(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def remove(
         self,
         *,
         id: str,
-        users: Sequence[CallUser | Mapping[str, Any]],
+        users: Sequence[CallUser | Mapping[str, Any]] | str,
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -421,6 +480,9 @@ class AsyncCallsParticipants(AsyncResource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -429,6 +491,7 @@ class AsyncCallsParticipants(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -441,6 +504,8 @@ class AsyncCallsParticipants(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
 
@@ -463,11 +528,13 @@ class AsyncCalls(AsyncResource):
         date_start: int | None = None,
         title: str | None = None,
         created_by: str | None = None,
-        users: Sequence[CallUser | Mapping[str, Any]] | None = None,
+        users: Sequence[CallUser | Mapping[str, Any]] | str | None = None,
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -495,6 +562,9 @@ class AsyncCalls(AsyncResource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -503,6 +573,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_ADD,
@@ -521,6 +592,8 @@ class AsyncCalls(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def end(
@@ -532,6 +605,8 @@ class AsyncCalls(AsyncResource):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -545,6 +620,9 @@ class AsyncCalls(AsyncResource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -552,6 +630,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_END,
@@ -564,6 +643,8 @@ class AsyncCalls(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def info(
@@ -574,6 +655,8 @@ class AsyncCalls(AsyncResource):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -586,6 +669,9 @@ class AsyncCalls(AsyncResource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -593,6 +679,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:read.
+        Resent after a timeout or 5xx (it only reads).
         """
         return await self._client.request(
             _CALLS_INFO,
@@ -604,6 +691,8 @@ class AsyncCalls(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )
 
     async def update(
@@ -617,6 +706,8 @@ class AsyncCalls(AsyncResource):
         timeout: float | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        extra_args: Mapping[str, Any] | None = None,
+        strict: bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -636,6 +727,9 @@ class AsyncCalls(AsyncResource):
             max_retries: Retries for this call (default: the client's `max_retries`).
             deadline: Seconds each attempt of this call may take in all (default: the
                 client's `deadline`).
+            extra_args: Arguments the spec does not know, by wire name, sent with the others.
+            strict: Raise `SlackResponseError` if the answer does not match the spec
+                (default: the client's `strict`).
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -643,6 +737,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Never resent after a timeout or 5xx: it may have done its work.
         """
         return await self._client.request(
             _CALLS_UPDATE,
@@ -657,4 +752,6 @@ class AsyncCalls(AsyncResource):
             timeout=timeout,
             max_retries=max_retries,
             deadline=deadline,
+            extra_args=extra_args,
+            strict=strict,
         )

@@ -1,0 +1,155 @@
+"""Slack's wire conventions, checked for every method of every spec against a loopback server.
+
+Each method is called with a value for every argument, chosen by the argument's type, and the
+request the server receives must follow the table below:
+
+| argument or part        | on the wire                                                         |
+| ----------------------- | ------------------------------------------------------------------- |
+| verb and path           | POST, or GET only for a method with no JSON and no secret; `/<name>` |
+| body                    | a urlencoded form (`Content-Type` says so); none and no type on GET |
+|                         | and for a method without arguments                                  |
+| string                  | as given, percent-encoded                                           |
+| integer, number         | decimal text                                                        |
+| boolean                 | `true` / `false`                                                    |
+| list of scalars         | comma-joined                                                        |
+| list of objects, object | one JSON string (also for a string the spec documents as JSON)      |
+| token                   | only in `Authorization: Bearer`; never in the URL or the body       |
+| OAuth client secret     | only in `Authorization: Basic` (OAuth exchanges), else in the body  |
+| URL                     | never holds JSON or a secret                                        |
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from collections.abc import Iterator
+from operator import attrgetter
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from loopback import Recorded, SlackServer
+from wire_support import MISSING, SECRET, SPECS, method_names, package, raw_spec, value_for
+
+from generator import model as m
+
+TOKEN = "xoxb-wire-1234-secret"
+SECRET_NAMES = {"client_secret", "code", "code_verifier", "refresh_token"}
+TABLE = [(key, name) for key in SPECS for name in method_names(key)]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SlackServer]:
+    with SlackServer() as running:
+        yield running
+
+
+def expected_text(value: Any, parameter: m.Parameter) -> str:
+    """The table's encoding of one argument in a form or query string."""
+    if parameter.json_encoded:
+        return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(expected_text(item, parameter) for item in value)
+    return str(value)
+
+
+def send(key: str, slack_name: str, server: SlackServer) -> tuple[m.Method, dict[str, Any], Recorded]:
+    module, api = package(key)
+    method = next(method for method in api.methods if method.slack_name == slack_name)
+    arguments = {p.name: value_for(p, api) for p in method.parameters}
+    server.requests.clear()
+    with module.Client(TOKEN, base_url=server.url, max_retries=0) as client, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        response = attrgetter(method.python_path)(client)(**arguments)
+    assert response["ok"] is True  # a bare `ok` answers every method: tolerated, never raised
+    assert len(server.requests) == 1
+    return method, arguments, server.requests[0]
+
+
+@pytest.mark.parametrize(("key", "slack_name"), TABLE, ids=[f"{key}:{name}" for key, name in TABLE])
+def test_every_method_follows_slacks_wire_conventions(key: str, slack_name: str, server: SlackServer) -> None:
+    assert slack_name != MISSING, f"{SPECS[key]} is missing"
+    method, arguments, request = send(key, slack_name, server)
+    spec_verbs = set(raw_spec(key)["paths"][f"/{slack_name}"])
+
+    # verb, path, body and its type
+    assert request.path == f"/{slack_name}"
+    assert request.method in {verb.upper() for verb in spec_verbs} | {"POST"}
+    if request.method == "GET" or method.body_encoding == "none":  # no body: no Content-Type
+        assert request.body == b"" and "content-type" not in request.headers
+        sent = {name: values[0] for name, values in request.query.items()}
+    else:
+        assert request.query == {}
+        content_type = request.headers["content-type"]
+        if method.body_encoding == "json":
+            assert content_type.startswith("application/json")
+            sent = json.loads(request.body)
+        else:
+            assert content_type == "application/x-www-form-urlencoded"
+            sent = request.form
+
+    # credentials: the token only as Bearer; an OAuth exchange's client secret only as Basic
+    url = request.path + "?" + "&".join(f"{k}={v}" for k, vs in request.query.items() for v in vs)
+    assert TOKEN not in url and TOKEN.encode() not in request.body and "token" not in sent
+    if method.basic_auth:
+        client_id = arguments["client_id"]
+        # RFC 6749 2.3.1: each part form-urlencoded, then "id:secret" in base64
+        assert request.headers["authorization"] == "Basic " + base64.b64encode(
+            f"{quote(client_id, safe='')}:{SECRET}".encode()).decode()
+        assert "client_id" not in sent and "client_secret" not in sent
+    else:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+
+    # no JSON and no secret in the URL
+    assert SECRET not in url
+    assert not any(value.startswith(("{", "[")) for values in request.query.values() for value in values)
+    assert not SECRET_NAMES & set(request.query)
+
+    # every argument, encoded as the table says
+    expected = {p.wire_name: expected_text(arguments[p.name], p) for p in method.parameters
+                if not (method.basic_auth and p.wire_name in ("client_id", "client_secret"))}
+    if method.body_encoding == "json":
+        expected = {p.wire_name: arguments[p.name] for p in method.parameters}
+    assert sent == expected
+
+
+def test_the_table_covers_every_method_of_every_spec() -> None:
+    counts = {key: len([name for spec, name in TABLE if spec == key and name != MISSING]) for key in SPECS}
+    assert counts["calls"] == 6 and counts["slack-2020"] == 174
+    for key in SPECS:
+        assert counts[key] == len(package(key)[1].methods)
+
+
+def test_the_2020_spec_gets_post_forms_for_gets_holding_json_or_secrets(server: SlackServer) -> None:
+    """The state-changing GETs of Slack's 2020 spec that carry JSON or a secret, by name."""
+    for name in ("views.open", "views.publish", "views.push", "views.update", "dialog.open",
+                 "workflows.updateStep", "workflows.stepCompleted", "workflows.stepFailed", "apps.uninstall",
+                 "oauth.access", "oauth.v2.access", "oauth.token"):
+        assert "get" in raw_spec("slack-2020")["paths"][f"/{name}"]
+        method, _, request = send("slack-2020", name, server)
+        assert request.method == "POST" and method.post_reason, name
+
+
+def test_blocks_as_python_structures_arrive_as_one_json_array(server: SlackServer) -> None:
+    module, _ = package("slack-2020")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi* & bye"}}, {"type": "divider"}]
+    with module.Client(TOKEN, base_url=server.url) as client:
+        client.chat.post_message(channel="C1", blocks=blocks, unfurl_links=False)
+        assert json.loads(server.requests[-1].form["blocks"]) == blocks
+        assert server.requests[-1].form["unfurl_links"] == "false"
+        client.chat.post_message(channel="C1", blocks='[{"type":"divider"}]')  # already encoded: as given
+        assert server.requests[-1].form["blocks"] == '[{"type":"divider"}]'
+
+
+def test_a_json_argument_typed_by_models_takes_models_mappings_or_an_encoded_string(server: SlackServer) -> None:
+    module, _ = package("calls")
+    with module.Client(TOKEN, base_url=server.url) as client:
+        for users, sent in (([module.CallUser(slack_id="U1")], '[{"slack_id":"U1"}]'),
+                            ([{"external_id": "e1", "display_name": "Ann"}],
+                             '[{"external_id":"e1","display_name":"Ann"}]'),
+                            ('[{"slack_id":"U2"}]', '[{"slack_id":"U2"}]')):
+            client.calls.participants.add(id="R1", users=users)
+            assert server.requests[-1].form == {"id": "R1", "users": sent}
