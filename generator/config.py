@@ -8,6 +8,7 @@ every target starts from, and `python -m generator` (re)generates every target i
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -146,7 +147,16 @@ def _check_distinct(targets: list[Options]) -> None:
         seen[out] = options.target
 
 
+# Modules the generated package imports besides the standard library (the optional extras).
+RUNTIME_IMPORTS = frozenset({"httpx", "redis"})
+
+
 def check_package_name(name: str) -> None:
-    """A package name must be a plain identifier: no dots, slashes or keywords."""
+    """A package name must be a plain identifier (no dots, slashes or keywords) that does not
+    shadow a module the package or its users import: vendored beside their code, a `json` or
+    `typing` package would replace the standard library's."""
     if not name.isascii() or not name.isidentifier() or identifier(name) != name:
         raise UsageError(f"package name {name!r} is not a valid Python identifier")
+    if name in sys.stdlib_module_names or name.lower() in RUNTIME_IMPORTS:
+        owner = "the standard library's" if name in sys.stdlib_module_names else "the client's dependency"
+        raise UsageError(f"package name {name!r} would shadow {owner} module {name!r}; choose another name")
