@@ -26,6 +26,7 @@ from . import model as m
 from .errors import Problem, SpecError, pointer
 from .load import Document
 from .naming import constant_case, identifier, pascal_case, python_name, snake_case
+from .shapes import shape_problem
 from .swagger2 import TUPLE_NOTE
 from .validate import resolve_ref
 
@@ -40,6 +41,9 @@ RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
                                "max_retry_after", "request", "timeout"})
+# Method and child names a resource class cannot take: in its body they would hide the builtins its
+# method signatures use (`def int(...)` turns every later `int` annotation into the method).
+RESOURCE_ATTRIBUTES = frozenset({"bool", "float", "int", "str"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
@@ -76,6 +80,11 @@ class _Types:
     sources: dict[str, str] = field(default_factory=dict)  # class name -> schema pointer
     responses: set[str] = field(default_factory=set)  # names of models methods return
     response_sources: set[str] = field(default_factory=set)  # their schemas' pointers
+    # recursive types (issue 10)
+    aliases: dict[str, m.Alias] = field(default_factory=dict)
+    alias_types: dict[str, tuple[m.Type, bool]] = field(default_factory=dict)  # by `$ref`
+    in_progress: set[str] = field(default_factory=set)  # `$ref`s whose types are being worked out
+    recursive: set[str] = field(default_factory=set)  # those met again meanwhile
 
     @property
     def data(self) -> dict[str, Any]:
@@ -102,11 +111,39 @@ class _Types:
         return (schema if isinstance(schema, dict) else {}), name
 
     def type_of(self, schema: Any, context: str, where: str) -> tuple[m.Type, bool]:
-        """The Python type of `schema` and whether it admits null."""
+        """The Python type of `schema` and whether it admits null.
+
+        A referenced schema met again while its own type is being worked out contains itself: a
+        model handles that by its name; anything else (a union, list or map) becomes a recursive
+        type alias."""
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        if not isinstance(ref, str):
+            return self.plain_type_of(schema, context, where)
+        if ref in self.alias_types:
+            return self.alias_types[ref]
+        _, component = self.resolve(schema)
+        name = pascal_case(component) if component else context
+        name = f"{name}Model" if name in RUNTIME_NAMES else name
+        if ref in self.in_progress and self.sources.get(name) != ref[1:]:  # not a model being built
+            self.recursive.add(ref)
+            return m.AliasRef(name), False
+        self.in_progress.add(ref)
+        try:
+            found = self.plain_type_of(schema, context, where)
+        finally:
+            self.in_progress.discard(ref)
+        if ref in self.recursive:
+            self.claim(name, ref[1:])
+            self.aliases[name] = m.Alias(name, found[0], ref[1:])
+            found = self.alias_types[ref] = (m.AliasRef(name), found[1])
+        return found
+
+    def plain_type_of(self, schema: Any, context: str, where: str) -> tuple[m.Type, bool]:
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         schema, component = self.resolve(schema)
         if isinstance(ref, str):
             where = ref[1:]
+        self.check_shape(schema, where)
         name = pascal_case(component) if component else context
         if name in RUNTIME_NAMES:
             name += "Model"
@@ -166,6 +203,11 @@ class _Types:
             return _const_type(schema["const"]), nullable
         return m.Primitive("Any"), nullable
 
+    def check_shape(self, schema: dict[str, Any], where: str) -> None:
+        problem = shape_problem(schema)
+        if problem:
+            raise self.error(problem[1], where + problem[0])
+
     def union(self, schema: dict[str, Any], alternatives: list[Any], name: str, where: str,
               nullable: bool) -> tuple[m.Type, bool]:
         key = "oneOf" if "oneOf" in schema else "anyOf"
@@ -192,8 +234,9 @@ class _Types:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         properties: dict[str, Any] = {}
         required: list[str] = []
-        for part in schema["allOf"]:
+        for index, part in enumerate(schema["allOf"]):
             resolved, _ = self.resolve(part)
+            self.check_shape(resolved, f"{where}/allOf/{index}")
             if "allOf" in resolved:
                 resolved = self.merge_all_of(resolved, where)
             properties.update(resolved.get("properties", {}))
@@ -305,12 +348,13 @@ def build(document: Document, selection: Selection, warnings: list[Problem] | No
                             key=lambda mod: mod.name)),
         enums=tuple(sorted(types.enums.values(), key=lambda e: e.name)),
         common_errors=_errors(info.get("x-slack-common-errors")),
+        aliases=tuple(sorted(types.aliases.values(), key=lambda alias: alias.name)),
     )
 
 
 def python_path(segments: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Where a Slack name lives on the client: `chat.postMessage` -> ("chat", "post_message")."""
-    return tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if index == 0 else frozenset())
+    return tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if index == 0 else RESOURCE_ATTRIBUTES)
                  for index, s in enumerate(segments))
 
 
@@ -476,7 +520,7 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
                                       f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         resolved, _ = types.resolve(prop)
         declared_json = encodings.get(wire_name, {}).get("contentType", "").startswith(JSON)
-        structured = isinstance(param_type, (m.ModelRef, m.MapOf)) or (
+        structured = isinstance(param_type, (m.ModelRef, m.MapOf, m.AliasRef)) or (
             isinstance(param_type, m.ListOf) and not isinstance(param_type.item, (m.Primitive, m.EnumRef)))
         parameters.append(m.Parameter(
             name="", wire_name=wire_name, location="body", type=param_type, required=wire_name in required,
@@ -542,8 +586,14 @@ def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
         raise types.error(f"method {tree[''][0].slack_name!r} has no family (expected family.method)",
                           pointer("paths", "/" + tree[""][0].slack_name))
     families: dict[str, m.Family] = {}
+    classes = set(RUNTIME_NAMES)  # `_client.py` imports every family's two classes beside these
     for segment in sorted(k for k in tree if k):
         resource = _resource(types, (segment,), tree[segment])
+        class_name = resource.class_name
+        while class_name in classes or f"Async{class_name}" in classes:  # families `foo` and `async_foo`
+            class_name += "Methods"
+        classes |= {class_name, f"Async{class_name}"}
+        resource = replace(resource, class_name=class_name)
         family = m.Family(resource.path[0], segment, resource, _used_names(resource, types))
         if family.name in families:
             raise types.error(f"families {families[family.name].slack_name!r} and {segment!r} would both be "
@@ -570,7 +620,14 @@ def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) 
             raise types.error(f"{method.slack_name!r} and {taken[method.name]!r} would both be "
                               f"client.{'.'.join(path)}.{method.name}", pointer("paths", "/" + method.slack_name))
         taken[method.name] = method.slack_name
-    return m.Resource(path, "".join(pascal_case(p) for p in path), methods, children)
+    return m.Resource(path, _resource_class_name(path), methods, children)
+
+
+def _resource_class_name(path: tuple[str, ...]) -> str:
+    """`CallsParticipants`; `Methods` appended where it or its `Async` twin would hide a runtime or
+    typing name the modules import (a family `client`, `resource`, `any` or `sequence`)."""
+    name = "".join(pascal_case(p) for p in path)
+    return f"{name}Methods" if name in RUNTIME_NAMES or f"Async{name}" in RUNTIME_NAMES else name
 
 
 def _check_module_names(types: _Types, family: m.Family) -> None:
@@ -596,7 +653,7 @@ def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
     names: set[str] = set()
 
     def visit(t: m.Type) -> None:
-        if isinstance(t, (m.ModelRef, m.EnumRef)):
+        if isinstance(t, (m.ModelRef, m.EnumRef, m.AliasRef)):
             names.add(t.name)
         elif isinstance(t, m.ListOf):
             visit(t.item)
