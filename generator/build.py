@@ -19,6 +19,7 @@ it cannot build at all (a path parameter, a name collision) is a `SpecError`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -766,8 +767,8 @@ def _example(schema: Any) -> str | None:
     value = schema.get("example") if isinstance(schema, dict) else None
     if isinstance(value, str):
         return m.python_string(value)
-    if isinstance(value, (bool, int, float)):
-        return repr(value)
+    if isinstance(value, (bool, int)) or isinstance(value, float) and math.isfinite(value):
+        return repr(value)  # not inf or nan: no Python literal spells them
     return None
 
 

@@ -144,6 +144,8 @@ class Cache:
             return
         try:
             for folder in self.folder.iterdir():
+                if folder.is_symlink() or not folder.is_dir():
+                    continue  # pruning through a link would delete files that are not the cache's
                 entries = sorted(folder.iterdir(), key=_age)
                 for path in entries[KEEP.get(folder.name, 64):]:
                     _remove(path)

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 from . import model as m
 from .errors import GeneratorError
@@ -187,6 +188,15 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def markdown_url(url: str) -> str:
+    """A link destination: http(s) only (no `javascript:`), with what would end the link early or
+    start markup percent-encoded; "" for anything else (a link to nothing)."""
+    url = _one_line(url)
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return ""
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
+
+
 def json_string(text: str) -> str:
     """A double-quoted, ASCII-only JSON string literal."""
     return json.dumps(_SURROGATE.sub("\ufffd", text), ensure_ascii=True)
@@ -263,6 +273,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "markdown_cell": markdown_cell,
     "markdown_text": markdown_text,
     "markdown_code": markdown_code,
+    "markdown_url": markdown_url,
     "toml_string": toml_string,
     "pystr": m.python_string,
     "json_string": json_string,

@@ -28,7 +28,7 @@ from generator import cli
 from generator.render import BUILTIN_TEMPLATES, environment
 
 ESCAPING_FILTERS = frozenset({"docstring", "docstring_line", "comment", "markdown_text", "markdown_cell",
-                              "markdown_code", "pystr", "json_string", "toml_string"})
+                              "markdown_code", "markdown_url", "pystr", "json_string", "toml_string"})
 # Model attributes that are Python identifiers, or code the generator composed from identifiers and
 # escaped literals, never raw spec text.
 CODE_ATTRIBUTES = frozenset({
@@ -183,6 +183,13 @@ def test_the_hostile_package_passes_mypy_strict(package: Path) -> None:
                              "-p", "audited"], cwd=package, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
     no_payload_ran(package)
+
+
+def test_links_in_markdown_are_web_links_that_cannot_break_out() -> None:
+    from generator.render import markdown_url
+
+    assert markdown_url("javascript:alert(1)") == ""
+    assert markdown_url("https://api.slack.com/methods/a.b) <b>") == "https://api.slack.com/methods/a.b%29%20%3Cb%3E"
 
 
 def _unescaped(expression: nodes.Node) -> list[str]:
