@@ -91,11 +91,14 @@ def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
 
 
 def generate_into(options: Options, out: Path | None = None) -> None:
-    """Generate and write to `out` (default: the options' output folder)."""
+    """Generate and write to `out` (default: the options' output folder), holding its lock."""
+    from .commit import locked, recover
     from .output import write
 
     out = out or options.out
-    write(generate(options, out), out)
+    with locked(out):
+        recover(out)
+        write(generate(options, out), out, protected=(options.spec,))
 
 
 def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) -> tuple[dict[str, str], list[Problem]]:

@@ -74,6 +74,7 @@ def recover(out: Path) -> bool:
         raise OutputError(f"{pending}: not the generator's staging folder; remove it")
     journal = _read_journal(pending)
     if journal is not None:
+        check_confined(out, [path for path, _ in journal])
         _forward(out, pending, journal)
     shutil.rmtree(pending)
     return journal is not None
