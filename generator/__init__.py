@@ -12,12 +12,13 @@ Stages import lazily: a run whose result is cached (see `cache`) never loads YAM
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import GENERATOR, Cache, digest, folder_digest, versions
+from .cache import GENERATOR, Cache, digest, folder_digest, read_regular, versions
 from .config import Options
 from .errors import Problem, SpecError
 
@@ -203,10 +204,10 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return b"present\0" + path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return b"absent"
+    data = read_regular(path)  # a FIFO planted in the output folder must not hang the run
+    if data is not None:
+        return b"present\0" + data
+    return b"irregular" if os.path.lexists(path) else b"absent"
 
 
 def _decode(payload: bytes | None) -> tuple[dict[str, str], list[Problem]] | None:

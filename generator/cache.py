@@ -110,7 +110,7 @@ class Cache:
         if self.folder is None:
             return None
         path = self.folder / kind / key
-        data = _read_regular(path)
+        data = read_regular(path)
         if data is None:
             return None
         header, _, payload = data.partition(b"\n")
@@ -153,7 +153,7 @@ class Cache:
             pass
 
 
-def _read_regular(path: Path) -> bytes | None:
+def read_regular(path: Path) -> bytes | None:
     """The bytes of a regular file; None for anything else. Opened without blocking and without
     following a symlink, so a FIFO or device planted in the cache cannot hang or redirect a run."""
     try:

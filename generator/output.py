@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .cache import read_regular
 from .commit import check_confined, commit, recover
 from .errors import OutputError
 
@@ -57,9 +58,12 @@ def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", te
 def read_provenance(out: Path) -> Provenance | None:
     """The provenance recorded in `out`'s manifest, ignoring paths that lead outside `out`; None
     without a manifest."""
+    data = read_regular(out / MANIFEST)
     try:
-        recorded = parse_manifest((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        recorded = parse_manifest(data.decode("utf-8")) if data is not None else None
+    except UnicodeDecodeError:
+        return None
+    if recorded is None:
         return None
     root = out.resolve()
     safe = {path: digest for path, digest in recorded.files.items() if (out / path).resolve().is_relative_to(root)}

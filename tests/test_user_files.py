@@ -189,3 +189,13 @@ def test_the_manifest_is_what_makes_files_the_generators(golden_copy: Path) -> N
     (golden_copy / "README.md").write_text("whose is this?\n")
     assert generate(golden_copy) == 2
     assert generate(golden_copy, "--adopt") == 0
+
+
+@pytest.mark.parametrize("name", [".generator-state.json", MANIFEST])
+def test_a_fifo_in_place_of_the_history_or_manifest_is_an_error_not_a_hang(golden_copy: Path, name: str) -> None:
+    (golden_copy / name).unlink()
+    os.mkfifo(golden_copy / name)
+    result = subprocess.run([sys.executable, "-m", "generator", "--out", str(golden_copy), "--no-cache"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "not a regular file" in result.stderr or "in the way of generated files" in result.stderr
