@@ -33,9 +33,9 @@ class Options:
     def spec_name(self) -> str:
         """How generated headers name the spec: relative to the project, never a machine path."""
         spec = self.spec.resolve()
-        if self.root and spec.is_relative_to(self.root.resolve()):
-            return spec.relative_to(self.root.resolve()).as_posix()
-        return spec.name
+        name = spec.relative_to(self.root.resolve()).as_posix() if self.root and spec.is_relative_to(
+            self.root.resolve()) else spec.name
+        return name.encode("utf-8", "replace").decode("utf-8")  # a file name that is not UTF-8 has surrogates
 
 
 DEFAULTS = {"spec": "spec/calls.yaml", "out": "generated", "package": "slack_calls"}

@@ -220,7 +220,7 @@ def _read(path: Path) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.encode("utf-8", "replace").decode("utf-8").split())
 
 
 def _diff(old: str, new: str, path: str) -> str:

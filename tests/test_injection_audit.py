@@ -228,3 +228,21 @@ def test_the_lint_catches_a_raw_scope_line() -> None:
     env = jinja2.Environment()
     output = next(env.parse('Scopes: {{ m.scopes | join(", ") }}.').find_all(nodes.Output))
     assert _unescaped(output.nodes[1]) == [".scopes"]
+
+
+def test_the_spec_file_name_is_spec_text_too(tmp_path: Path) -> None:
+    """Headers, the manifest and the README name the spec file: quotes, newlines, `-->` and bytes
+    that are not UTF-8 in that name must not break any of them."""
+    import os
+
+    name = os.fsdecode(b'a"""b\n--> `c` \xff.json')
+    (tmp_path / name).write_text(json.dumps(audit_spec()))
+    assert cli.main(["--spec", str(tmp_path / name), "--out", str(tmp_path / "out"), "--package", "named",
+                     "--no-cache"]) == 0
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".py":
+                compile(text, str(path), "exec")
+            if path.suffix == ".md":
+                assert text.splitlines()[0].count("-->") == 1
