@@ -52,7 +52,7 @@ RUNTIME_NAMES = frozenset({
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
     "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
-    "SlackTransportError", "Transport",
+    "SlackTransportError", "Transport", "TypeAlias",
 })
 # Schema keywords that change which values are valid in ways a Python type cannot say.
 UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",

@@ -67,6 +67,8 @@ class DataEchoResponse(SlackResponse):
 
     node: Node | None = None
 
+    alias: TypeAliasModel | None = None
+
     @classmethod
     def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
         return {
@@ -74,4 +76,18 @@ class DataEchoResponse(SlackResponse):
             "value": decode.optional(data, "value", decode_Json, path),
             "tree": decode.optional(data, "tree", decode_Tree, path),
             "node": decode.optional(data, "node", decode_Node, path),
+            "alias": decode.optional(data, "alias", TypeAliasModel.decode, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class TypeAliasModel(Model):
+    """TypeAliasModel"""
+
+    name: str | None = None
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "name": decode.optional(data, "name", decode.string, path),
         }
