@@ -590,18 +590,29 @@ def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
     classes = set(RUNTIME_NAMES)  # `_client.py` imports every family's two classes beside these
     for segment in sorted(k for k in tree if k):
         resource = _resource(types, (segment,), tree[segment])
+        models = _used_names(resource, types)
+        resource = _step_aside(resource, set(models))  # a class `Chat` beside a model `Chat` it imports
         class_name = resource.class_name
         while class_name in classes or f"Async{class_name}" in classes:  # families `foo` and `async_foo`
             class_name += "Methods"
         classes |= {class_name, f"Async{class_name}"}
         resource = replace(resource, class_name=class_name)
-        family = m.Family(resource.path[0], segment, resource, _used_names(resource, types))
+        family = m.Family(resource.path[0], segment, resource, models)
         if family.name in families:
             raise types.error(f"families {families[family.name].slack_name!r} and {segment!r} would both be "
                               f"client.{family.name}", "/paths")
         _check_module_names(types, family)
         families[family.name] = family
     return tuple(families.values())
+
+
+def _step_aside(resource: m.Resource, taken: set[str]) -> m.Resource:
+    """The resource tree with `Methods` appended to class names (or their `Async` twins) in `taken`."""
+    children = tuple(_step_aside(child, taken) for child in resource.children)
+    name = resource.class_name
+    while name in taken or f"Async{name}" in taken:
+        name += "Methods"
+    return replace(resource, class_name=name, children=children)
 
 
 def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:

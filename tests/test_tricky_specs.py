@@ -66,8 +66,12 @@ def test_families_named_like_runtime_classes_make_a_working_client(generated: Pa
             "    family.get()\n"
             "client.calls.int_()\n"
             "client.calls.str_.list(count=2, names=['a'])\n"
-            "print(type(client.client).__name__, names.AsyncClient.__name__)\n"
+            "user = client.user.info()\n"
+            "client.calls.participants.get()\n"
+            "print(type(client.client).__name__, names.AsyncClient.__name__, type(user).__name__,\n"
+            "      type(client.user).__name__, type(client.calls.participants).__name__)\n"
         ))
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split() == ["ClientMethods", "AsyncClient"]
-        assert [request.path for request in server.requests][-2:] == ["/calls.int", "/calls.str.list"]
+        assert result.stdout.split() == ["ClientMethods", "AsyncClient", "User", "UserMethods",
+                                         "CallsParticipantsMethods"]
+        assert [request.path for request in server.requests][-4:-2] == ["/calls.int", "/calls.str.list"]

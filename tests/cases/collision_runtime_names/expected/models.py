@@ -68,6 +68,19 @@ class CallsIntResponse(SlackResponse):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CallsParticipants(SlackResponse):
+    """CallsParticipants"""
+
+    ok: bool | None = None
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.optional(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallsStrListResponse(SlackResponse):
     """CallsStrListResponse"""
 
@@ -129,4 +142,20 @@ class SequenceGetResponse(SlackResponse):
     def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
         return {
             "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class User(SlackResponse):
+    """User"""
+
+    ok: bool | None = None
+
+    id: str | None = None
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.optional(data, "ok", decode.boolean, path),
+            "id": decode.optional(data, "id", decode.string, path),
         }
