@@ -189,7 +189,14 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
         raise UsageError("diff takes OLD NEW, or --rev REV and at most one SPEC")
 
     def client(document: Document) -> Surface:
-        return surface(build(checked(document), Selection(options.package, options.families)))
+        from . import _placed
+        from .errors import SpecError
+
+        document = checked(document)
+        try:
+            return surface(build(document, Selection(options.package, options.families)))
+        except SpecError as exc:
+            raise SpecError(_placed(document, exc.problems)) from None  # with line and column
 
     report = compare(client(old_document), client(new_document))
     render = as_json if args.format == "json" else as_text

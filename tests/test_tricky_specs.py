@@ -75,3 +75,11 @@ def test_families_named_like_runtime_classes_make_a_working_client(generated: Pa
         assert result.stdout.split() == ["ClientMethods", "AsyncClient", "User", "UserMethods",
                                          "CallsParticipantsMethods"]
         assert [request.path for request in server.requests][-4:-2] == ["/calls.int", "/calls.str.list"]
+
+
+def test_diff_reads_recursive_unions_and_locates_wrong_shapes(capsys: pytest.CaptureFixture[str]) -> None:
+    recursive = str(CASES / "schema_recursive_union" / "spec.yaml")
+    assert cli.main(["diff", recursive, recursive]) == 0
+    assert "no change to the client" in capsys.readouterr().out
+    assert cli.main(["diff", str(CASES / "hostile_wrong_shape_properties" / "spec.yaml"), recursive]) == 2
+    assert "spec.yaml:15:31 at /paths/" in capsys.readouterr().err
