@@ -12,12 +12,13 @@ Stages import lazily: a run whose result is cached (see `cache`) never loads YAM
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import GENERATOR, Cache, digest, folder_digest, versions
+from .cache import GENERATOR, Cache, digest, folder_digest, read_regular, versions
 from .config import Options
 from .errors import Problem, SpecError
 
@@ -91,11 +92,14 @@ def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
 
 
 def generate_into(options: Options, out: Path | None = None) -> None:
-    """Generate and write to `out` (default: the options' output folder)."""
+    """Generate and write to `out` (default: the options' output folder), holding its lock."""
+    from .commit import locked, recover
     from .output import write
 
     out = out or options.out
-    write(generate(options, out), out)
+    with locked(out):
+        recover(out)
+        write(generate(options, out), out, protected=(options.spec,))
 
 
 def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) -> tuple[dict[str, str], list[Problem]]:
@@ -201,10 +205,10 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return b"present\0" + path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return b"absent"
+    data = read_regular(path)  # a FIFO planted in the output folder must not hang the run
+    if data is not None:
+        return b"present\0" + data
+    return b"irregular" if os.path.lexists(path) else b"absent"
 
 
 def _decode(payload: bytes | None) -> tuple[dict[str, str], list[Problem]] | None:

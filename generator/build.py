@@ -19,6 +19,7 @@ it cannot build at all (a path parameter, a name collision) is a `SpecError`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from . import model as m
 from .errors import Problem, SpecError, pointer
 from .load import Document
 from .naming import constant_case, identifier, pascal_case, python_name, snake_case
+from .shapes import shape_problem
 from .swagger2 import TUPLE_NOTE
 from .validate import resolve_ref
 from .wire import BASIC_CREDENTIALS, json_argument, post_reason, secret, with_basic_credentials
@@ -41,6 +43,9 @@ RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "dead
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "close", "max_backoff", "max_retries",
                                "max_retry_after", "request", "strict", "timeout"})
+# Method and child names a resource class cannot take: in its body they would hide the builtins its
+# method signatures use (`def int(...)` turns every later `int` annotation into the method).
+RESOURCE_ATTRIBUTES = frozenset({"bool", "float", "int", "str"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
@@ -48,7 +53,7 @@ RUNTIME_NAMES = frozenset({
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
     "Mismatch", "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
-    "SlackTransportError", "Transport",
+    "SlackTransportError", "Transport", "TypeAlias",
 })
 # Schema keywords that change which values are valid in ways a Python type cannot say.
 UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",
@@ -77,6 +82,11 @@ class _Types:
     sources: dict[str, str] = field(default_factory=dict)  # class name -> schema pointer
     responses: set[str] = field(default_factory=set)  # names of models methods return
     response_sources: set[str] = field(default_factory=set)  # their schemas' pointers
+    # recursive types (issue 10)
+    aliases: dict[str, m.Alias] = field(default_factory=dict)
+    alias_types: dict[str, tuple[m.Type, bool]] = field(default_factory=dict)  # by `$ref`
+    in_progress: set[str] = field(default_factory=set)  # `$ref`s whose types are being worked out
+    recursive: set[str] = field(default_factory=set)  # those met again meanwhile
 
     @property
     def data(self) -> dict[str, Any]:
@@ -103,11 +113,39 @@ class _Types:
         return (schema if isinstance(schema, dict) else {}), name
 
     def type_of(self, schema: Any, context: str, where: str) -> tuple[m.Type, bool]:
-        """The Python type of `schema` and whether it admits null."""
+        """The Python type of `schema` and whether it admits null.
+
+        A referenced schema met again while its own type is being worked out contains itself: a
+        model handles that by its name; anything else (a union, list or map) becomes a recursive
+        type alias."""
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        if not isinstance(ref, str):
+            return self.plain_type_of(schema, context, where)
+        if ref in self.alias_types:
+            return self.alias_types[ref]
+        _, component = self.resolve(schema)
+        name = pascal_case(component) if component else context
+        name = f"{name}Model" if name in RUNTIME_NAMES else name
+        if ref in self.in_progress and self.sources.get(name) != ref[1:]:  # not a model being built
+            self.recursive.add(ref)
+            return m.AliasRef(name), False
+        self.in_progress.add(ref)
+        try:
+            found = self.plain_type_of(schema, context, where)
+        finally:
+            self.in_progress.discard(ref)
+        if ref in self.recursive:
+            self.claim(name, ref[1:])
+            self.aliases[name] = m.Alias(name, found[0], ref[1:])
+            found = self.alias_types[ref] = (m.AliasRef(name), found[1])
+        return found
+
+    def plain_type_of(self, schema: Any, context: str, where: str) -> tuple[m.Type, bool]:
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         schema, component = self.resolve(schema)
         if isinstance(ref, str):
             where = ref[1:]
+        self.check_shape(schema, where)
         name = pascal_case(component) if component else context
         if name in RUNTIME_NAMES:
             name += "Model"
@@ -167,6 +205,11 @@ class _Types:
             return _const_type(schema["const"]), nullable
         return m.Primitive("Any"), nullable
 
+    def check_shape(self, schema: dict[str, Any], where: str) -> None:
+        problem = shape_problem(schema)
+        if problem:
+            raise self.error(problem[1], where + problem[0])
+
     def union(self, schema: dict[str, Any], alternatives: list[Any], name: str, where: str,
               nullable: bool) -> tuple[m.Type, bool]:
         key = "oneOf" if "oneOf" in schema else "anyOf"
@@ -193,8 +236,9 @@ class _Types:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         properties: dict[str, Any] = {}
         required: list[str] = []
-        for part in schema["allOf"]:
+        for index, part in enumerate(schema["allOf"]):
             resolved, _ = self.resolve(part)
+            self.check_shape(resolved, f"{where}/allOf/{index}")
             if "allOf" in resolved:
                 resolved = self.merge_all_of(resolved, where)
             properties.update(resolved.get("properties", {}))
@@ -306,12 +350,13 @@ def build(document: Document, selection: Selection, warnings: list[Problem] | No
                             key=lambda mod: mod.name)),
         enums=tuple(sorted(types.enums.values(), key=lambda e: e.name)),
         common_errors=_errors(info.get("x-slack-common-errors")),
+        aliases=tuple(sorted(types.aliases.values(), key=lambda alias: alias.name)),
     )
 
 
 def python_path(segments: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Where a Slack name lives on the client: `chat.postMessage` -> ("chat", "post_message")."""
-    return tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if index == 0 else frozenset())
+    return tuple(identifier(snake_case(s), CLIENT_ATTRIBUTES if index == 0 else RESOURCE_ATTRIBUTES)
                  for index, s in enumerate(segments))
 
 
@@ -590,15 +635,32 @@ def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
         raise types.error(f"method {tree[''][0].slack_name!r} has no family (expected family.method)",
                           pointer("paths", "/" + tree[""][0].slack_name))
     families: dict[str, m.Family] = {}
+    classes = set(RUNTIME_NAMES)  # `_client.py` imports every family's two classes beside these
     for segment in sorted(k for k in tree if k):
         resource = _resource(types, (segment,), tree[segment])
-        family = m.Family(resource.path[0], segment, resource, _used_names(resource, types))
+        models = _used_names(resource, types)
+        resource = _step_aside(resource, set(models))  # a class `Chat` beside a model `Chat` it imports
+        class_name = resource.class_name
+        while class_name in classes or f"Async{class_name}" in classes:  # families `foo` and `async_foo`
+            class_name += "Methods"
+        classes |= {class_name, f"Async{class_name}"}
+        resource = replace(resource, class_name=class_name)
+        family = m.Family(resource.path[0], segment, resource, models)
         if family.name in families:
             raise types.error(f"families {families[family.name].slack_name!r} and {segment!r} would both be "
                               f"client.{family.name}", "/paths")
         _check_module_names(types, family)
         families[family.name] = family
     return tuple(families.values())
+
+
+def _step_aside(resource: m.Resource, taken: set[str]) -> m.Resource:
+    """The resource tree with `Methods` appended to class names (or their `Async` twins) in `taken`."""
+    children = tuple(_step_aside(child, taken) for child in resource.children)
+    name = resource.class_name
+    while name in taken or f"Async{name}" in taken:
+        name += "Methods"
+    return replace(resource, class_name=name, children=children)
 
 
 def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:
@@ -618,7 +680,14 @@ def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) 
             raise types.error(f"{method.slack_name!r} and {taken[method.name]!r} would both be "
                               f"client.{'.'.join(path)}.{method.name}", pointer("paths", "/" + method.slack_name))
         taken[method.name] = method.slack_name
-    return m.Resource(path, "".join(pascal_case(p) for p in path), methods, children)
+    return m.Resource(path, _resource_class_name(path), methods, children)
+
+
+def _resource_class_name(path: tuple[str, ...]) -> str:
+    """`CallsParticipants`; `Methods` appended where it or its `Async` twin would hide a runtime or
+    typing name the modules import (a family `client`, `resource`, `any` or `sequence`)."""
+    name = "".join(pascal_case(p) for p in path)
+    return f"{name}Methods" if name in RUNTIME_NAMES or f"Async{name}" in RUNTIME_NAMES else name
 
 
 def _check_module_names(types: _Types, family: m.Family) -> None:
@@ -644,7 +713,7 @@ def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
     names: set[str] = set()
 
     def visit(t: m.Type) -> None:
-        if isinstance(t, (m.ModelRef, m.EnumRef)):
+        if isinstance(t, (m.ModelRef, m.EnumRef, m.AliasRef)):
             names.add(t.name)
         elif isinstance(t, m.ListOf):
             visit(t.item)
@@ -757,8 +826,8 @@ def _example(schema: Any) -> str | None:
     value = schema.get("example") if isinstance(schema, dict) else None
     if isinstance(value, str):
         return m.python_string(value)
-    if isinstance(value, (bool, int, float)):
-        return repr(value)
+    if isinstance(value, (bool, int)) or isinstance(value, float) and math.isfinite(value):
+        return repr(value)  # not inf or nan: no Python literal spells them
     return None
 
 

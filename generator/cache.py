@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -109,9 +110,8 @@ class Cache:
         if self.folder is None:
             return None
         path = self.folder / kind / key
-        try:
-            data = path.read_bytes()
-        except OSError:
+        data = read_regular(path)
+        if data is None:
             return None
         header, _, payload = data.partition(b"\n")
         if header != _header(key, payload):
@@ -144,11 +144,31 @@ class Cache:
             return
         try:
             for folder in self.folder.iterdir():
+                if folder.is_symlink() or not folder.is_dir():
+                    continue  # pruning through a link would delete files that are not the cache's
                 entries = sorted(folder.iterdir(), key=_age)
                 for path in entries[KEEP.get(folder.name, 64):]:
                     _remove(path)
         except OSError:
             pass
+
+
+def read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file; None for anything else. Opened without blocking and without
+    following a symlink, so a FIFO or device planted in the cache cannot hang or redirect a run."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        with os.fdopen(os.dup(handle), "rb") as file:
+            return file.read()
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 def _age(path: Path) -> float:

@@ -8,6 +8,7 @@ every target starts from, and `python -m generator` (re)generates every target i
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,9 +33,9 @@ class Options:
     def spec_name(self) -> str:
         """How generated headers name the spec: relative to the project, never a machine path."""
         spec = self.spec.resolve()
-        if self.root and spec.is_relative_to(self.root.resolve()):
-            return spec.relative_to(self.root.resolve()).as_posix()
-        return spec.name
+        name = spec.relative_to(self.root.resolve()).as_posix() if self.root and spec.is_relative_to(
+            self.root.resolve()) else spec.name
+        return name.encode("utf-8", "replace").decode("utf-8")  # a file name that is not UTF-8 has surrogates
 
 
 DEFAULTS = {"spec": "spec/calls.yaml", "out": "generated", "package": "slack_calls"}
@@ -146,7 +147,16 @@ def _check_distinct(targets: list[Options]) -> None:
         seen[out] = options.target
 
 
+# Modules the generated package imports besides the standard library (the optional extras).
+RUNTIME_IMPORTS = frozenset({"httpx", "redis"})
+
+
 def check_package_name(name: str) -> None:
-    """A package name must be a plain identifier: no dots, slashes or keywords."""
+    """A package name must be a plain identifier (no dots, slashes or keywords) that does not
+    shadow a module the package or its users import: vendored beside their code, a `json` or
+    `typing` package would replace the standard library's."""
     if not name.isascii() or not name.isidentifier() or identifier(name) != name:
         raise UsageError(f"package name {name!r} is not a valid Python identifier")
+    if name in sys.stdlib_module_names or name.lower() in RUNTIME_IMPORTS:
+        owner = "the standard library's" if name in sys.stdlib_module_names else "the client's dependency"
+        raise UsageError(f"package name {name!r} would shadow {owner} module {name!r}; choose another name")

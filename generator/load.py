@@ -11,22 +11,79 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem, SpecError
+from .errors import Problem, SpecError, pointer
 
 if TYPE_CHECKING:
     import yaml
 
 
+@cache
 def _safe_loader() -> type[yaml.SafeLoader]:
+    """A safe loader (no tags that build Python objects) that refuses duplicate keys: in a plain
+    one the last of two `/chat.post:` keys silently wins."""
     import yaml  # imported late: a cached run never parses the spec
 
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return loader
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[valid-type, misc]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            if isinstance(node, yaml.MappingNode):
+                _refuse_duplicates(node)
+            mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+            return mapping
+
+    return Loader
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str, first: tuple[int, int] | None = None, second: tuple[int, int] | None = None) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+def _refuse_duplicates(node: yaml.MappingNode) -> None:
+    import yaml
+
+    seen: dict[tuple[str, str], Any] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        if (key.tag, key.value) in seen:
+            first = seen[(key.tag, key.value)]
+            raise DuplicateKey(key.value, (first.line + 1, first.column + 1),
+                               (key.start_mark.line + 1, key.start_mark.column + 1))
+        seen[(key.tag, key.value)] = key.start_mark
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise DuplicateKey(next(key for key in keys if keys.count(key) > 1))
+    return mapping
+
+
+def _duplicate_problem(exc: DuplicateKey, name: str, text: str) -> Problem:
+    """Both places of a duplicate key (found again with the YAML parser for a JSON file)."""
+    if exc.first is None:
+        import yaml
+
+        try:
+            yaml.load(text, Loader=_safe_loader())
+        except DuplicateKey as located:
+            exc = located
+        except yaml.YAMLError:
+            pass
+    first = f" (first at line {exc.first[0]}:{exc.first[1]})" if exc.first else ""
+    line, column = exc.second or (None, None)
+    return Problem(f"duplicate key {exc.key!r}{first}; a key may appear once in a mapping", name, line=line,
+                   column=column)
 
 
 @dataclass(frozen=True)
@@ -87,12 +144,34 @@ def parse(raw: bytes, name: str, path: Path | None = None) -> Document:
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise SpecError(Problem(f"the document is {kind}, not a mapping", name))
-    return Document(data=data, text=text, name=name, path=path)
+    document = Document(data=data, text=text, name=name, path=path)
+    if _SURROGATE_ESCAPE.search(text):  # JSON can spell a lone surrogate, which no UTF-8 file can hold
+        _refuse_surrogates(document)
+    return document
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(document: Document) -> None:
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document.data, ())]
+    while stack:
+        node, parts = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(key, str) and _SURROGATE.search(key) or isinstance(value, str) and _SURROGATE.search(value):
+                line, column = locate(document, (*parts, key))
+                raise SpecError(Problem("a lone surrogate escape (such as \\ud800) is not text; pair it or remove it",
+                                        document.name, pointer(*parts, key), line, column))
+            stack.append((value, (*parts, key)))
 
 
 def _parse_json(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise SpecError(_duplicate_problem(exc, name, text)) from None
     except json.JSONDecodeError as exc:
         raise SpecError(Problem(f"invalid JSON: {exc.msg}", name, line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
@@ -104,6 +183,8 @@ def _parse_yaml(text: str, name: str) -> Any:
 
     try:
         return yaml.load(text, Loader=_safe_loader())  # a safe loader: no Python objects
+    except DuplicateKey as exc:
+        raise SpecError(_duplicate_problem(exc, name, text)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
@@ -129,9 +210,7 @@ def locate_all(document: Document, places: list[tuple[str | int, ...]]) -> list[
 
     if not places:
         return []
-    if document.name.endswith(".json"):
-        return [(None, None)] * len(places)
-    try:
+    try:  # JSON is YAML too (close enough for finding places: the data was parsed as JSON)
         root = yaml.compose(document.text, Loader=_safe_loader())
     except yaml.YAMLError:
         return [(None, None)] * len(places)

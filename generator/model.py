@@ -154,7 +154,36 @@ class UnionOf:
         return f"decode.one_of({', '.join(option.decoder for option in self.options)})"
 
 
-Type = Primitive | ListOf | MapOf | ModelRef | EnumRef | UnionOf
+@dataclass(frozen=True)
+class AliasRef:
+    """A named type that contains itself other than through a model (`J = str | list[J]`):
+    a recursive type alias with a decoder function of its own, both in `models.py`."""
+
+    name: str
+
+    @property
+    def annotation(self) -> str:
+        return self.name
+
+    @property
+    def input_annotation(self) -> str:
+        return self.name
+
+    @property
+    def decoder(self) -> str:
+        return f"decode_{self.name}"
+
+
+Type = Primitive | ListOf | MapOf | ModelRef | EnumRef | UnionOf | AliasRef
+
+
+@dataclass(frozen=True)
+class Alias:
+    """The definition of an `AliasRef`: its name and the type it stands for."""
+
+    name: str
+    type: Type
+    source: str  # JSON pointer of the schema
 
 
 @dataclass(frozen=True)
@@ -395,6 +424,8 @@ class Api:
     models: tuple[Model, ...]
     enums: tuple[Enum, ...]
     common_errors: tuple[ErrorCode, ...]
+    # recursive types (issue 10)
+    aliases: tuple[Alias, ...] = ()
 
     @property
     def methods(self) -> tuple[Method, ...]:
@@ -409,7 +440,8 @@ class Api:
     @property
     def model_names(self) -> list[str]:
         """Every model and enum name, in import order."""
-        return sorted([model.name for model in self.models] + [enum.name for enum in self.enums], key=import_order)
+        names = [model.name for model in self.models] + [enum.name for enum in self.enums]
+        return sorted(names + [alias.name for alias in self.aliases], key=import_order)
 
     @property
     def distribution(self) -> str:

@@ -14,10 +14,12 @@ description, which Slack changes for reasons that say nothing about compatibilit
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import read_regular
 from .diff import LEVELS, ApiChange, Level, Report, Surface
 from .errors import OutputError
 from .report import TITLES
@@ -93,11 +95,14 @@ def bump(version: str, level: Level) -> str:
 def read_history(out: Path) -> History | None:
     """The history recorded in `out`, or None when there is none yet."""
     path = out / STATE
+    raw = read_regular(path)  # never a FIFO or device that would hang or never end
+    if raw is None:
+        if not os.path.lexists(path):  # nothing generated there yet
+            return None
+        raise _unreadable(path, "not a regular file")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (FileNotFoundError, NotADirectoryError):  # nothing generated there yet; writing says why
-        return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _unreadable(path, str(exc)) from None
     try:
         if data["format"] != FORMAT:
@@ -107,7 +112,8 @@ def read_history(out: Path) -> History | None:
         surface: Any = data["surface"]
         if not releases or not all(isinstance(surface.get(k), dict) for k in ("methods", "models", "enums")):
             raise ValueError("no releases or no surface")
-        _parse_version(releases[0].version)
+        for release in releases:  # each is printed in the changelog
+            _parse_version(release.version)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _unreadable(path, f"unexpected content ({exc})") from None
     return History(surface, releases)
@@ -115,7 +121,7 @@ def read_history(out: Path) -> History | None:
 
 def _parse_version(version: str) -> tuple[int, int, int]:
     parts = version.split(".")
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts):
         raise ValueError(f"version {version!r} is not MAJOR.MINOR.PATCH")
     major, minor, patch = (int(part) for part in parts)
     return major, minor, patch

@@ -178,7 +178,12 @@ def _schema_problems(document: Document) -> Iterator[Found]:
         if not errors:
             errors = list(islice(validator.root_validator(validator.schema_path), MAX_ERRORS + 1))
     except RecursionError:
-        yield Problem("schemas nest too deeply to validate", document.name)
+        cycle = _all_of_cycle(document.data)
+        if cycle:
+            chain = " -> ".join(f"#{pointer(*parts)}" for parts in cycle)
+            yield (f"`allOf` includes itself ({chain}); a schema cannot be part of itself", (*cycle[0], "allOf"))
+        else:
+            yield Problem("schemas nest too deeply to validate", document.name)
         return
     except Exception as exc:  # noqa: BLE001 - the validator tripped over the document: still bad input
         yield Problem(f"openapi-spec-validator could not check this document ({type(exc).__name__}: {exc})",
@@ -192,6 +197,42 @@ def _schema_problems(document: Document) -> Iterator[Found]:
         yield (specific.message, parts)
     if len(errors) > MAX_ERRORS:
         yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
+
+
+def _all_of_cycle(data: dict[str, Any]) -> list[tuple[str | int, ...]] | None:
+    """The places of schemas that include one another through `allOf` `$ref`s in a ring, if any."""
+    Place = tuple[str | int, ...]
+
+    def refs(node: Any) -> list[Place]:
+        found: list[Place] = []
+        parts = node.get("allOf") if isinstance(node, dict) else None
+        for part in parts if isinstance(parts, list) else []:
+            ref = part.get("$ref") if isinstance(part, dict) else None
+            if isinstance(ref, str) and ref.startswith("#/"):
+                found.append(tuple(p.replace("~1", "/").replace("~0", "~") for p in ref[2:].split("/")))
+        return found
+
+    def node_at(parts: Place) -> Any:
+        node: Any = data
+        for part in parts:
+            node = node.get(str(part)) if isinstance(node, dict) else None
+        return node
+
+    schemas = data.get("components", {}).get("schemas", {}) if isinstance(data.get("components"), dict) else {}
+    starts: list[Place] = [("components", "schemas", name) for name in schemas] if isinstance(schemas, dict) else []
+    for start in starts:
+        path, stack = [start], [iter(refs(node_at(start)))]
+        while stack:
+            following = next(stack[-1], None)
+            if following is None:
+                stack.pop()
+                path.pop()
+            elif following in path:
+                return [*path[path.index(following):], following]
+            elif len(path) < 1000:
+                path.append(following)
+                stack.append(iter(refs(node_at(following))))
+    return None
 
 
 def _most_specific(error: Any) -> Any:

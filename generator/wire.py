@@ -31,7 +31,7 @@ DESCRIBED_AS_JSON = re.compile(r"\bJSON\b|\b[Kk]ey-value object\b")
 def json_argument(param_type: m.Type, declared: bool, description: str) -> bool:
     """Whether an argument travels as one JSON string: declared so (`encoding`/`content`), structured
     (an object, or a list of objects), or a string the spec describes as JSON (Slack's 2020 spec)."""
-    if declared or isinstance(param_type, (m.ModelRef, m.MapOf)):
+    if declared or isinstance(param_type, (m.ModelRef, m.MapOf, m.AliasRef)):
         return True
     if isinstance(param_type, m.ListOf):
         return not isinstance(param_type.item, (m.Primitive, m.EnumRef))

@@ -631,9 +631,11 @@ class Attempts(Generic[R]):
         else:
             result, mismatches = tolerant(decode)
             if mismatches:
-                mismatches = tuple(  # a server may echo the token into a mismatched field
-                    replace(mismatch, got=scrub(mismatch.got, self.token))
-                    for mismatch in mismatches
+                mismatches = (
+                    tuple(  # a server may echo the token into a mismatched field
+                        replace(mismatch, got=scrub(mismatch.got, self.token))
+                        for mismatch in mismatches
+                    )
                 )
                 object.__setattr__(
                     result, "mismatches", mismatches

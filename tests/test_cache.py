@@ -83,6 +83,25 @@ def test_damaged_entries_are_ignored_and_rewritten(cache: Cache, uncached: list[
     assert all(cache.get(kind, key) is not None for kind, key in damaged)
 
 
+def test_a_fifo_or_symlink_planted_in_the_cache_is_a_miss_not_a_hang(
+        cache: Cache, uncached: list[tuple[str, str]], tmp_path: Path) -> None:
+    generate(options(), cache=cache)
+    (tmp_path / "elsewhere").write_bytes(b"")
+    for number, entry in enumerate(entries(cache, "output") + entries(cache, "verdict")):
+        entry.unlink()
+        if number % 2:
+            entry.symlink_to(tmp_path / "elsewhere")
+        else:
+            os.mkfifo(entry)  # reading it would block until someone writes: forever
+    result: list[list[tuple[str, str]]] = []
+    worker = threading.Thread(target=lambda: result.append(list(generate(options(), cache=cache).items())),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the generator hangs on a FIFO in its cache"
+    assert result == [uncached]
+
+
 def test_formatted_files_are_cached_per_black_version(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
     files = {"pkg/a.py": "x = ( 1 )\n", "README.md": "( 1 )\n"}
     real_version = formatting.black_version
