@@ -26,6 +26,7 @@ from . import model as m
 from .errors import Problem, SpecError, pointer
 from .load import Document
 from .naming import constant_case, identifier, pascal_case, python_name, snake_case
+from .paginate import pagination
 from .swagger2 import TUPLE_NOTE
 from .validate import resolve_ref
 
@@ -35,15 +36,17 @@ from .validate import resolve_ref
 MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
-# Keyword arguments every generated method already has: `self` and the per-call options.
-RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
+# Keyword arguments every generated method already has: `self` and the per-call options (and the
+# bounds of a paginated method's `.pages()` and `.items()`).
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "max_pages", "max_items"})
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
                                "max_retry_after", "request", "timeout"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
-    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncMockTransport", "AsyncResource",
+    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncIterator", "AsyncMockTransport", "AsyncPages",
+    "AsyncResource", "FileInput", "Iterator", "Pages", "Upload",
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
     "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
@@ -55,6 +58,7 @@ UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefi
 BEARER_SCHEMES = frozenset({"oauth2", "openIdConnect"})
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class _Types:
                 return self.enum({**schema, "enum": strings}, name, where), nullable or None in values
         if kind == "string":
             if schema.get("format") == "binary":
-                self.warn("binary content (file uploads) is not supported; typed as str", where)
+                self.warn("binary content outside a multipart/form-data request body is typed as str", where)
             return m.Primitive("str"), nullable
         if kind == "integer":
             return m.Primitive("int"), nullable
@@ -411,19 +415,21 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         body, _ = types.resolve(operation["requestBody"])
         content = body.get("content", {})
         content_types = tuple(content)
-        chosen = FORM if FORM in content else JSON if JSON in content else None
+        chosen = _body_type(types, content)
         if chosen is None:
-            raise types.error(f"request body types {', '.join(content)} are not supported (use {FORM} or {JSON})",
-                              f"{where}/requestBody/content")
-        body_encoding = "form" if chosen == FORM else "json"
+            raise types.error(f"request body types {', '.join(content)} are not supported (use {FORM}, {JSON} or "
+                              f"{MULTIPART})", f"{where}/requestBody/content")
+        body_encoding = {FORM: "form", JSON: "json", MULTIPART: "multipart"}[chosen]
         media = content[chosen]
         parameters += _body_parameters(types, credentials, media, context,
-                                       f"{where}/requestBody/content/{pointer(chosen)[1:]}", body_encoding == "form")
+                                       f"{where}/requestBody/content/{pointer(chosen)[1:]}", body_encoding != "json",
+                                       multipart=body_encoding == "multipart")
         for wire, parameter_where in query_places:
             types.warn(f"query parameter {wire!r} of a method with a request body is sent in the body, "
                        "with the others (Slack reads arguments from either)", parameter_where)
     parameters = _python_names(types, parameters, where)
     parameters.sort(key=lambda p: not p.required)
+    response = _response_model(types, operation, context, where)
     return m.Method(
         slack_name=slack_name,
         name=python_path(segments)[-1],
@@ -434,12 +440,32 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         parameters=tuple(parameters),
         body_encoding=body_encoding,  # type: ignore[arg-type]
         content_types=content_types,
-        response=_response_model(types, operation, context, where),
+        response=response,
         scopes=_scopes(security),
         errors=_errors(operation.get("x-slack-errors")) or _documented_errors(types, operation),
         docs_url=str(operation.get("externalDocs", {}).get("url", "")),
         deprecated=bool(operation.get("deprecated")),
+        pagination=pagination(types, operation, parameters, response, where),
     )
+
+
+def _body_type(types: _Types, content: dict[str, Any]) -> str | None:
+    """The request body type to send: multipart when it carries files (or is all there is), else a
+    form, else JSON."""
+    if MULTIPART in content:
+        schema, _ = types.resolve(content[MULTIPART].get("schema", {}))
+        if any(_is_binary(types.resolve(prop)[0]) for prop in schema.get("properties", {}).values()) or not (
+                FORM in content or JSON in content):
+            return MULTIPART
+    return FORM if FORM in content else JSON if JSON in content else None
+
+
+def _is_binary(schema: dict[str, Any]) -> bool:
+    """A file: `format: binary` (3.0; 2.0's `type: file` is converted to it) or 3.1's
+    `contentMediaType` without an encoding."""
+    if _type_names(schema) != ["string"]:
+        return False
+    return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
 
 
 def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: dict[str, Any], path_where: str,
@@ -454,7 +480,7 @@ def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: di
 
 
 def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, Any], context: str, where: str,
-                     form: bool) -> list[m.Parameter]:
+                     form: bool, multipart: bool = False) -> list[m.Parameter]:
     schema, _ = types.resolve(media.get("schema", {}))
     if "allOf" in schema:
         schema = types.merge_all_of(schema, where)
@@ -472,9 +498,13 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
     for wire_name, prop in schema.get("properties", {}).items():
         if credentials.is_token(wire_name, "body"):
             continue  # Slack's legacy form field: the credential, sent as Authorization instead
-        param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
-                                      f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         resolved, _ = types.resolve(prop)
+        param_type: m.Type
+        if multipart and _is_binary(resolved):
+            param_type = m.Binary()
+        else:
+            param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
+                                          f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         declared_json = encodings.get(wire_name, {}).get("contentType", "").startswith(JSON)
         structured = isinstance(param_type, (m.ModelRef, m.MapOf)) or (
             isinstance(param_type, m.ListOf) and not isinstance(param_type.item, (m.Primitive, m.EnumRef)))
@@ -584,6 +614,13 @@ def _check_module_names(types: _Types, family: m.Family) -> None:
                                   f"{class_name!r} in resources/{family.name}.py", "/paths")
             owners[class_name] = what
     for method in family.methods:
+        if method.pagination is not None:  # a paginated method is an instance of its own class
+            for class_name in (method.call_class, f"Async{method.call_class}"):
+                if class_name in owners:
+                    raise types.error(f"the class for {method.slack_name!r} and {owners[class_name]} would both be "
+                                      f"named {class_name!r} in resources/{family.name}.py",
+                                      pointer("paths", "/" + method.slack_name))
+                owners[class_name] = repr(method.slack_name)
         if method.constant in owners:
             raise types.error(f"{method.slack_name!r} and {owners[method.constant]} would both be named "
                               f"{method.constant} in resources/{family.name}.py",
@@ -609,6 +646,8 @@ def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
     for res in resource.walk():
         for method in res.methods:
             names.add(method.response)
+            if method.pagination is not None and method.pagination.item is not None:
+                visit(method.pagination.item)
             for parameter in method.parameters:
                 visit(parameter.type)
     return tuple(sorted(names, key=m.import_order))

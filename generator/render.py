@@ -88,8 +88,8 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
             raise TemplateError(where[0] if where else names[0], where[1] if where else None, str(exc)) from None
         files[path] = header(api.spec_name, path) + text
 
-    for name in ("__init__.py", "_base.py", "_decode.py", "_errors.py", "_models.py", "_transport.py",
-                 "_client.py", "models.py", "py.typed", "resources/__init__.py"):
+    for name in ("__init__.py", "_base.py", "_decode.py", "_errors.py", "_models.py", "_multipart.py", "_pages.py",
+                 "_transport.py", "_client.py", "models.py", "py.typed", "resources/__init__.py"):
         emit(f"{package}/{name}", [f"package/{name}.jinja"])
     for family in api.families:
         emit(f"{package}/resources/{family.name}.py",

@@ -19,6 +19,8 @@ from ._errors import (
     SlackTransportError,
 )
 from ._models import Model, SlackResponse
+from ._multipart import FileInput, Upload
+from ._pages import AsyncPages, Pages, SlackPaginationError
 from ._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
@@ -42,26 +44,31 @@ __all__ = [
     "AsyncClient",
     "AsyncHttpTransport",
     "AsyncMockTransport",
+    "AsyncPages",
     "AsyncTransport",
     "Call",
     "CallResponse",
     "CallUser",
     "Client",
     "ConnectFailed",
+    "FileInput",
     "HttpTransport",
     "MockTransport",
     "Model",
     "OkResponse",
+    "Pages",
     "Request",
     "Response",
     "ResponseMetadata",
     "SlackApiError",
     "SlackConnectionError",
     "SlackError",
+    "SlackPaginationError",
     "SlackRateLimitedError",
     "SlackResponse",
     "SlackResponseError",
     "SlackTimeoutError",
     "SlackTransportError",
     "Transport",
+    "Upload",
 ]
