@@ -187,10 +187,11 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
     the options, the templates, the history and manifest in `out`, the generator and its tools."""
     from .output import MANIFEST
     from .release import STATE
-    from .render import BUILTIN_TEMPLATES
+    from .render import BUILTIN_RUNTIME, BUILTIN_TEMPLATES
 
     try:
-        templates = [folder_digest(folder) for folder in (BUILTIN_TEMPLATES, options.templates) if folder]
+        templates = [folder_digest(folder) for folder in (BUILTIN_TEMPLATES, BUILTIN_RUNTIME, options.templates)
+                     if folder]
         recorded = [_read(out / name) for name in (STATE, MANIFEST)]
     except OSError:
         return ""  # a folder that cannot be read: let the real run report it

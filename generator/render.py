@@ -2,8 +2,10 @@
 
 One environment factory serves the CLI and the tests. A user's template folder is searched first,
 file by file, then the built-in one; for family modules a family-specific template
-(`package/resources/<family>.py.jinja`) wins over the generic one. Every output file gets a
-one-line header naming the spec it came from, added here so no template can forget it.
+(`package/resources/<family>.py.jinja`) wins over the generic one. The client runtime (`runtime/`,
+hand-written Python) is copied into the package verbatim, module by module, unless a template
+`package/<module>.jinja` exists for that module. Every output file gets a one-line header naming
+the spec it came from, added here so no template can forget it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 _HERE = Path(__file__).resolve().parent
 # inside the package once installed from a wheel, beside it in a checkout (see pyproject.toml)
 BUILTIN_TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
+BUILTIN_RUNTIME = _HERE / "runtime" if (_HERE / "runtime").is_dir() else _HERE.parent / "runtime"
+# package modules only templates make; every other module comes from the runtime unless a template replaces it
+TEMPLATED = ("__init__.py", "_client.py", "_package.py", "models.py", "py.typed", "resources/__init__.py")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -67,7 +72,35 @@ def template_digest(env: jinja2.Environment) -> str:
         source = env.loader.get_source(env, name)[0].encode("utf-8")
         digest.update(f"{name}\0{len(source)}\0".encode())
         digest.update(source)
+    for module in runtime_modules():
+        source = (BUILTIN_RUNTIME / module).read_bytes()
+        digest.update(f"runtime/{module}\0{len(source)}\0".encode())
+        digest.update(source)
     return digest.hexdigest()
+
+
+def runtime_modules() -> list[str]:
+    """The runtime's modules, by file name; its `__init__` is its own, never copied."""
+    if not (BUILTIN_RUNTIME / "_base.py").is_file():
+        raise RuntimeMissing(f"the client runtime is missing: no {BUILTIN_RUNTIME / '_base.py'}; reinstall the generator")
+    return sorted(path.name for path in BUILTIN_RUNTIME.glob("*.py") if path.name != "__init__.py")
+
+
+class RuntimeMissing(GeneratorError):
+    """The generator was installed without its runtime modules: a broken installation, not bad input."""
+
+    exit_code = 3
+
+
+def _has_template(env: jinja2.Environment, name: str) -> bool:
+    import jinja2
+
+    assert env.loader is not None
+    try:
+        env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        return False
+    return True
 
 
 def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()) -> dict[str, str]:
@@ -88,9 +121,11 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
             raise TemplateError(where[0] if where else names[0], where[1] if where else None, str(exc)) from None
         files[path] = header(api.spec_name, path) + text
 
-    for name in ("__init__.py", "_base.py", "_decode.py", "_errors.py", "_models.py", "_multipart.py", "_pages.py",
-                 "_transport.py", "_client.py", "models.py", "py.typed", "resources/__init__.py"):
-        emit(f"{package}/{name}", [f"package/{name}.jinja"])
+    for name in sorted({*TEMPLATED, *runtime_modules()}):
+        if name in TEMPLATED or _has_template(env, f"package/{name}.jinja"):
+            emit(f"{package}/{name}", [f"package/{name}.jinja"])
+        else:
+            files[f"{package}/{name}"] = header(api.spec_name, name) + (BUILTIN_RUNTIME / name).read_text("utf-8")
     for family in api.families:
         emit(f"{package}/resources/{family.name}.py",
              [f"package/resources/{family.name}.py.jinja", "package/resources/family.py.jinja"], family=family)

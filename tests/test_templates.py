@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import GENERATED, ROOT
 
 from generator import cli, generate
 from generator import model as m
 from generator.config import Options
-from generator.render import BUILTIN_TEMPLATES, TemplateError
+from generator.render import BUILTIN_RUNTIME, BUILTIN_TEMPLATES, TemplateError, runtime_modules
 
 SPEC = ROOT / "tests" / "cases" / "auth_variants" / "spec.yaml"  # five families: admin, auth, chat, files, partner
 README = BUILTIN_TEMPLATES / "README.md"
@@ -55,6 +58,51 @@ def test_a_family_template_wins_over_the_generic_one_for_that_family_only(
         module = files[f"slack_variants/resources/{family}.py"]
         assert "CHANNEL_PREFIXES" not in module and '"""(house style)' in module
     assert files["slack_variants/_base.py"] == builtin["slack_variants/_base.py"]
+
+
+def test_runtime_modules_are_copied_verbatim_below_the_header(builtin: dict[str, str]) -> None:
+    copied = [name for name in runtime_modules() if name != "_package.py"]
+    assert {"_base.py", "_decode.py", "_errors.py", "_models.py", "_transport.py"} <= set(copied)
+    for name in copied:
+        text = builtin[f"slack_variants/{name}"]
+        assert text.partition("\n")[2] == (BUILTIN_RUNTIME / name).read_text("utf-8"), name
+    assert "slack_variants" in builtin["slack_variants/_package.py"]  # the one module a template writes
+
+
+def test_a_user_template_replaces_a_runtime_module(tmp_path: Path, builtin: dict[str, str]) -> None:
+    source = (BUILTIN_RUNTIME / "_errors.py").read_text()
+    write(tmp_path, "package/_errors.py.jinja", source + '\nHOUSE = {{ api.package | pystr }}\n')
+    files = generate(options(tmp_path))
+    assert files["slack_variants/_errors.py"].endswith('\nHOUSE = "slack_variants"\n')
+    assert files["slack_variants/_base.py"] == builtin["slack_variants/_base.py"]
+
+
+def test_an_installed_generator_finds_its_templates_and_runtime(tmp_path: Path) -> None:
+    """pip installs `templates/` and `runtime/` inside the generator package; generating from that
+    install, away from the checkout, gives the golden copy's package."""
+    project = tmp_path / "project"  # a copy: building writes metadata beside the sources
+    for name in ("generator", "runtime", "templates"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    site, work = tmp_path / "site", tmp_path / "work"
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                             "--target", str(site), str(project)], cwd=tmp_path, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    (work / "spec").mkdir(parents=True)
+    shutil.copy(ROOT / "spec" / "calls.yaml", work / "spec" / "calls.yaml")
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from generator.cli import main; "
+              "sys.exit(main(['--spec', 'spec/calls.yaml', '--out', 'out', '--no-cache']))")
+    result = subprocess.run([sys.executable, "-I", "-c", script, str(site)], cwd=work, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    def package(out: Path) -> dict[str, str]:
+        return {p.relative_to(out).as_posix(): p.read_text() for p in (out / "slack_calls").rglob("*.py")
+                if "__pycache__" not in p.parts}
+
+    assert "slack_calls/_base.py" in package(GENERATED)
+    assert package(work / "out") == package(GENERATED)
 
 
 def test_a_broken_user_template_is_a_clear_error_naming_file_and_line(

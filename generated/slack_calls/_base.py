@@ -39,6 +39,7 @@ from ._errors import (
     warning_codes,
 )
 from ._models import SlackResponse, to_json
+from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
 from ._transport import (
     TRANSPORT_FAILURES,
     AsyncHttpTransport,
@@ -55,16 +56,12 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=SlackResponse)
 
-LOGGER_NAME = "slack_calls"
-
-DEFAULT_BASE_URL = "https://slack.com/api/"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
 DEFAULT_MAX_BACKOFF = 8.0
 DEFAULT_MAX_RETRY_AFTER = 60.0
 TOKEN_ENVIRONMENT_VARIABLE = "SLACK_TOKEN"
-USER_AGENT = "slack_calls (Python; generated from the Slack OpenAPI spec)"
 
 # Slack error codes for a request that was not acted on: safe to send again.
 UNPROCESSED_ERRORS = frozenset(

@@ -6,7 +6,7 @@ client can tell what is safe to retry: raise `ConnectFailed` when no connection 
 `OSError` (such as `ConnectionError`) when the connection broke after the request went out.
 
 `HttpTransport` (blocking, standard library) and `AsyncHttpTransport` (httpx) are the defaults;
-each imports its HTTP stack when first built, so `import {{ api.package }}` stays quick and the
+each imports its HTTP stack when first built, so importing the package stays quick and the
 blocking client never needs httpx. `MockTransport` and `AsyncMockTransport` answer from a
 function, for tests that need no server: `Client(transport=MockTransport(handler))`.
 """
@@ -18,14 +18,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
+from ._package import ASYNC_EXTRA
+
 if TYPE_CHECKING:
     import http.client
     import socket
     import ssl
 
     import httpx
-
-ASYNC_EXTRA = "pip install '{{ api.distribution }}[async]'  (or: pip install httpx)"
 
 
 class Request:
