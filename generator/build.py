@@ -579,6 +579,10 @@ def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
             raise types.error(f"families {families[family.name].slack_name!r} and {segment!r} would both be "
                               f"client.{family.name}", "/paths")
         _check_module_names(types, family)
+        taken = {method.name for method in resource.methods} | {child.attribute for child in resource.children}
+        if family.upload and "upload_files" in taken:
+            raise types.error(f"client.{family.name}.upload_files is both the upload helper and a method or group "
+                              "of the spec", pointer("paths", f"/{segment}.uploadFiles"))
         families[family.name] = family
     return tuple(families.values())
 

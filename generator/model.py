@@ -361,8 +361,13 @@ class Method:
         return "".join(pascal_case(part) for part in (*self.resource_path, self.name)) + "Method"
 
     @property
+    def file_fields(self) -> tuple[str, ...]:
+        """Wire names of the arguments sent as files in a multipart body."""
+        return tuple(p.wire_name for p in self.parameters if isinstance(p.type, Binary))
+
+    @property
     def has_files(self) -> bool:
-        return any(isinstance(p.type, Binary) for p in self.parameters)
+        return bool(self.file_fields)
 
 
 @dataclass(frozen=True)
@@ -424,6 +429,14 @@ class Family:
     def walks_items(self) -> bool:
         """Whether a method has `.items()` (and so the module imports the iterator types)."""
         return any(method.pagination is not None and method.pagination.item is not None for method in self.methods)
+
+    @property
+    def upload(self) -> tuple[Method, Method] | None:
+        """`files.getUploadURLExternal` and `files.completeUploadExternal`, when the family has
+        both: its root resource then gets the `upload_files` helper (template `macros/upload.jinja`)."""
+        by_name = {method.slack_name: method for method in self.methods}
+        first, last = by_name.get("files.getUploadURLExternal"), by_name.get("files.completeUploadExternal")
+        return (first, last) if first and last else None
 
     @property
     def has_nested_resources(self) -> bool:

@@ -19,7 +19,7 @@ from ._errors import (
     SlackTransportError,
 )
 from ._models import Model, SlackResponse
-from ._multipart import FileInput, Upload
+from ._multipart import FileInput, SlackUploadError, Upload
 from ._pages import AsyncPages, Pages, SlackPaginationError
 from ._transport import (
     AsyncHttpTransport,
@@ -69,6 +69,7 @@ __all__ = [
     "SlackResponseError",
     "SlackTimeoutError",
     "SlackTransportError",
+    "SlackUploadError",
     "Transport",
     "Upload",
 ]

@@ -39,6 +39,7 @@ from ._errors import (
     warning_codes,
 )
 from ._models import SlackResponse, to_json
+from ._multipart import MultipartBody, multipart_body
 from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
 from ._transport import (
     TRANSPORT_FAILURES,
@@ -75,7 +76,7 @@ UNPROCESSED_STATUSES = frozenset({408, 429, 503})
 class Endpoint:
     """How one Slack method is called: its name, HTTP verb and body encoding."""
 
-    __slots__ = ("body", "http_method", "idempotent", "json_fields", "name")
+    __slots__ = ("body", "files", "http_method", "idempotent", "json_fields", "name")
 
     def __init__(
         self,
@@ -84,13 +85,14 @@ class Endpoint:
         *,
         body: str = "form",
         json_fields: tuple[str, ...] = (),
+        files: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.http_method = http_method
-        self.body = (
-            body  # "form", "json", or "none" (the arguments go in the query string)
-        )
+        # "form", "json", "multipart", or "none" (the arguments go in the query string)
+        self.body = body
         self.json_fields = json_fields  # form fields sent as one JSON string each
+        self.files = files  # multipart fields that carry files (see _multipart)
         # Slack serves its read-only methods over GET: calling one twice does no harm.
         self.idempotent = http_method == "GET"
 
@@ -122,7 +124,8 @@ class _Settings:
         self.max_backoff = _seconds("max_backoff", max_backoff)
         self.max_retry_after = _seconds("max_retry_after", max_retry_after)
         self._headers = {
-            body: _headers(self._token, body) for body in ("form", "json", "none")
+            body: _headers(self._token, body)
+            for body in ("form", "json", "multipart", "none")
         }
 
     def __repr__(self) -> str:
@@ -144,8 +147,11 @@ class _Settings:
             token = _checked_token(token)
             headers = _headers(token, endpoint.body)
         url = self.base_url + endpoint.name
-        body = None
-        if endpoint.body == "json":
+        body: bytes | MultipartBody | None = None
+        if endpoint.body == "multipart":
+            body = multipart_body(arguments, endpoint, _form_value)
+            headers = {**headers, **body.headers}
+        elif endpoint.body == "json":
             fields = {
                 key: value for key, value in arguments.items() if value is not None
             }

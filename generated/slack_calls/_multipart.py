@@ -13,8 +13,15 @@ temporary file (in memory up to 1 MiB), so its length is known and memory stays 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import IO, Any, TypeAlias
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
+
+from ._errors import SlackError
+from ._package import USER_AGENT
+from ._transport import TRANSPORT_FAILURES, Request, Response
+
+if TYPE_CHECKING:
+    from ._base import AsyncBaseClient, BaseClient, Endpoint
 
 CHUNK = 256 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
@@ -23,7 +30,7 @@ _SPOOL_IN_MEMORY = 1024 * 1024
 class Upload:
     """A file with the name and content type to send it under (guessed when not given)."""
 
-    __slots__ = ("content", "content_type", "filename")
+    __slots__ = ("content", "content_type", "filename", "title")
 
     def __init__(
         self,
@@ -31,12 +38,16 @@ class Upload:
         *,
         filename: str | None = None,
         content_type: str | None = None,
+        title: str | None = None,
     ) -> None:
         if isinstance(content, Upload):
             raise TypeError("an Upload cannot wrap another Upload")
         self.content = content
         self.filename = filename
         self.content_type = content_type
+        self.title = (
+            title  # shown in Slack, by `files.upload_files` (default: the filename)
+        )
 
     def __repr__(self) -> str:
         return f"Upload(filename={self.filename!r}, content_type={self.content_type!r})"
@@ -75,6 +86,14 @@ class FileSource:
             )
         self.filename = upload.filename or name or default_name
         self.content_type = upload.content_type or _guess_type(self.filename)
+        self.title = upload.title
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks()
+
+    async def aiter(self) -> AsyncIterator[bytes]:
+        for piece in self.chunks():
+            yield piece
 
     def chunks(self) -> Iterator[bytes]:
         """The file's bytes, from its start, `CHUNK` at a time; exactly `length` of them."""
@@ -112,8 +131,11 @@ class MultipartBody:
         self.length = length + len(self._tail)
 
     @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
+    def headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": f"multipart/form-data; boundary={self.boundary}",
+            "Content-Length": str(self.length),
+        }
 
     def __len__(self) -> int:
         return self.length
@@ -142,17 +164,20 @@ class MultipartBody:
 
 
 def multipart_body(
-    arguments: Mapping[str, Any], encode: Any, files: tuple[str, ...]
+    arguments: Mapping[str, Any],
+    endpoint: Endpoint,
+    encode: Callable[[str, Any, Endpoint], str],
 ) -> MultipartBody:
-    """The body for a call: file arguments as files, the rest as text encoded by `encode(key, value)`."""
+    """The body of a call: the endpoint's file arguments as files, the others as text fields
+    (`encode` is the form body's: JSON for structured fields, commas for lists)."""
     fields: list[tuple[str, str | FileSource]] = []
     for key, value in arguments.items():
         if value is None:
             continue
-        if key in files:
+        if key in endpoint.files:
             fields.append((key, FileSource(value, key)))
         else:
-            fields.append((key, encode(key, value)))
+            fields.append((key, encode(key, value, endpoint)))
     return MultipartBody(fields)
 
 
@@ -196,3 +221,89 @@ def _guess_type(filename: str) -> str:
     import mimetypes
 
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+class SlackUploadError(SlackError):
+    """`files.upload_files` failed: `filename` names the file (or files), `step` the step that
+    failed (`files.getUploadURLExternal`, `upload` of the bytes, `files.completeUploadExternal`),
+    and `error` (also the `__cause__`) what went wrong, when it was another `SlackError`.
+    """
+
+    def __init__(
+        self, filename: str, step: str, problem: str, error: SlackError | None = None
+    ) -> None:
+        self.method = step
+        self.filename = filename
+        self.step = step
+        self.error = error
+        super().__init__(f"uploading {filename!r} failed at {step}: {problem}")
+
+
+def prepared(value: FileInput) -> FileSource:
+    """A file for `files.upload_files`; an unreadable one is an error naming it."""
+    try:
+        return FileSource(value)
+    except OSError as exc:
+        name = os.fspath(value) if isinstance(value, os.PathLike) else repr(value)[:60]
+        raise SlackUploadError(str(name), "read", str(exc)) from exc
+
+
+def upload_request(url: Any, source: FileSource, timeout: float) -> Request:
+    """The POST of a file's bytes to the pre-signed `upload_url`: no token (the URL is the
+    credential), and only over https, or plain http to this machine."""
+    from urllib.parse import urlsplit
+
+    from ._base import _is_loopback
+
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or not parts.hostname or parts.scheme not in ("http", "https"):
+        raise SlackUploadError(
+            source.filename, "upload", "Slack sent no usable upload_url"
+        )
+    if parts.scheme != "https" and not _is_loopback(parts.hostname):
+        raise SlackUploadError(
+            source.filename,
+            "upload",
+            f"refusing to send the file over plain http to {parts.hostname}",
+        )
+    headers = {
+        "Content-Type": "application/octet-stream",
+        "Content-Length": str(source.length),
+        "User-Agent": USER_AGENT,
+    }
+    return Request("POST", url, headers, source, timeout)
+
+
+def uploaded(source: FileSource, response: Response) -> None:
+    """Raise unless the upload host took the file (any 2xx answer)."""
+    if not 200 <= response.status_code < 300:
+        excerpt = " ".join(response.body[:200].decode("utf-8", "replace").split())
+        raise SlackUploadError(
+            source.filename,
+            "upload",
+            f"HTTP {response.status_code}" + (f": {excerpt!r}" if excerpt else ""),
+        )
+
+
+def upload_failed(source: FileSource, exc: BaseException) -> SlackUploadError:
+    return SlackUploadError(source.filename, "upload", f"{type(exc).__name__}: {exc}")
+
+
+def send_file(client: BaseClient, url: Any, source: FileSource) -> None:
+    """POST the file to `url` on the client's transport (blocking)."""
+    request = upload_request(url, source, client.timeout)
+    try:
+        response = client._transport.send(request)
+    except TRANSPORT_FAILURES as exc:
+        raise upload_failed(source, exc) from exc
+    uploaded(source, response)
+
+
+async def asend_file(client: AsyncBaseClient, url: Any, source: FileSource) -> None:
+    """POST the file to `url` on the client's transport (async)."""
+    request = upload_request(url, source, client.timeout)
+    try:
+        response = await client._transport.send(request)
+    except TRANSPORT_FAILURES as exc:
+        raise upload_failed(source, exc) from exc
+    uploaded(source, response)

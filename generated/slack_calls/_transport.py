@@ -15,7 +15,7 @@ function, for tests that need no server: `Client(transport=MockTransport(handler
 from __future__ import annotations
 
 import select
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
@@ -39,7 +39,7 @@ class Request:
         method: str,
         url: str,
         headers: Mapping[str, str],
-        body: bytes | None,
+        body: bytes | Streamed | None,
         timeout: float,
         idempotent: bool = False,
     ) -> None:
@@ -59,6 +59,17 @@ class Request:
             for name, value in self.headers.items()
         }
         return f"Request({self.method} {self.url}, {headers}, timeout={self.timeout:g})"
+
+
+class Streamed(Protocol):
+    """A request body sent piece by piece, of a length known up front (see _multipart): each
+    iteration starts again from the beginning, so a retry resends it whole."""
+
+    length: int
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def aiter(self) -> AsyncIterator[bytes]: ...
 
 
 class Response:
@@ -329,7 +340,11 @@ class AsyncHttpTransport:
             request.method,
             request.url,
             headers=request.headers,
-            content=request.body,
+            content=(
+                request.body
+                if request.body is None or isinstance(request.body, bytes)
+                else request.body.aiter()  # read as httpx sends it
+            ),
             timeout=request.timeout,
         )
         return await self._client.send(outgoing, stream=True)
