@@ -75,10 +75,7 @@ def _inferred(types: _Types, arguments: dict[str, m.Parameter], response: str, w
                    f"({listed}); `.items()` needs `{EXTENSION}: {{style: {style}, items: <field>}}`, `.pages()` works",
                    where)
         return m.Pagination(style, (), (), None, _size(arguments, style), True)
-    if "cursor" in arguments:
-        types.warn(f"the method takes `cursor` but its response does not declare `response_metadata.next_cursor`; "
-                   f"it has no `.pages()` unless `{EXTENSION}` says how it pages", where)
-    return None
+    return None  # `cursor` alone is not enough: an answer the spec does not describe needs x-slack-paginate
 
 
 def _size(arguments: dict[str, m.Parameter], style: str) -> str | None:

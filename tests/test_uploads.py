@@ -209,3 +209,30 @@ def test_a_failed_step_names_the_file_and_the_step(
     assert "a.txt" in str(error) and failing in str(error) and TOKEN not in str(error)
     if failing != "upload":
         assert isinstance(error.__cause__, slack_walks.SlackApiError)
+
+
+def readme_example(readme: str, section: str) -> str:
+    """The first Python block of a section of the generated README."""
+    text = readme.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return text.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_examples_of_pages_and_files_run(
+        walks_folder: Path, slack_walks: ModuleType, slack: SlackServer, upload_host: SlackServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (walks_folder / "README.md").read_text()
+    local = f'Client(token="{TOKEN}", base_url="{slack.url}")'
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chart.png").write_bytes(CONTENT)
+    upload_flow(slack, upload_host, 2)
+    exec(readme_example(readme, "Files").replace('Client(token="xoxb-...")', local), {})  # noqa: S102
+    assert capsys.readouterr().out == "['F1', 'F2']\n"
+    assert [r.body for r in upload_host.requests] == [CONTENT, b"id,total\n1,42\n"]
+    slack.requests.clear()
+    slack.reply({"ok": True, "messages": [{"ts": "1.0", "text": "a"}], "response_metadata": {"next_cursor": "n"}},
+                {"ok": True, "messages": [{"ts": "2.0", "text": "b"}]},
+                {"ok": True, "messages": [{"ts": "1.0", "text": "a"}], "response_metadata": {"next_cursor": "n"}},
+                {"ok": True, "messages": []})
+    exec(f"from slack_walks import Client\nclient = {local}\n" + readme_example(readme, "Pages and items"), {})  # noqa: S102
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["Message(ts='1.0', text='a')", "Message(ts='2.0', text='b')"] and printed[2:] == ["1", "0"]
