@@ -44,7 +44,9 @@ class Upload:
         self.content = content
         self.filename = filename
         self.content_type = content_type
-        self.title = title  # shown in Slack, by `files.upload_files` (default: the filename)
+        self.title = (
+            title  # shown in Slack, by `files.upload_files` (default: the filename)
+        )
 
     def __repr__(self) -> str:
         return f"Upload(filename={self.filename!r}, content_type={self.content_type!r})"
@@ -120,7 +122,9 @@ class MultipartBody:
         for name, value in fields:
             head = self._head(name, value)
             self._parts.append((head, value))
-            size = value.length if isinstance(value, FileSource) else len(value.encode())
+            size = (
+                value.length if isinstance(value, FileSource) else len(value.encode())
+            )
             length += len(head) + size + 2  # CRLF after each part's content
         self._tail = f"--{self.boundary}--\r\n".encode()
         self.length = length + len(self._tail)
@@ -218,11 +222,11 @@ def _guess_type(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
-
 class SlackUploadError(SlackError):
     """`files.upload_files` failed: `filename` names the file (or files), `step` the step that
     failed (`files.getUploadURLExternal`, `upload` of the bytes, `files.completeUploadExternal`),
-    and `error` (also the `__cause__`) what went wrong, when it was another `SlackError`."""
+    and `error` (also the `__cause__`) what went wrong, when it was another `SlackError`.
+    """
 
     def __init__(
         self, filename: str, step: str, problem: str, error: SlackError | None = None

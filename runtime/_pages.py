@@ -31,7 +31,8 @@ R = TypeVar("R", bound=SlackResponse)
 class SlackPaginationError(SlackError):
     """A page of a walk failed after the client's retries. `error` (also the `__cause__`) is the
     failure; `cursor` (cursor walks) or `page` (page walks) is the position of the page that
-    failed, to pass back to resume; `pages_read` counts the pages that succeeded before it."""
+    failed, to pass back to resume; `pages_read` counts the pages that succeeded before it.
+    """
 
     def __init__(
         self,
@@ -104,7 +105,9 @@ class _Walk:
         raw = page.raw
         if self.style == "cursor":
             metadata = raw.get("response_metadata")
-            cursor = metadata.get("next_cursor") if isinstance(metadata, Mapping) else None
+            cursor = (
+                metadata.get("next_cursor") if isinstance(metadata, Mapping) else None
+            )
             if not isinstance(cursor, str) or not cursor:
                 self.done = True
             self.arguments["cursor"] = cursor
@@ -112,9 +115,15 @@ class _Walk:
             paging = _paging(raw)
             number = paging.get("page") if isinstance(paging, Mapping) else None
             total = paging.get("pages") if isinstance(paging, Mapping) else None
-            if not isinstance(number, int) or not isinstance(total, int) or number >= total:
+            if (
+                not isinstance(number, int)
+                or not isinstance(total, int)
+                or number >= total
+            ):
                 self.done = True
-            self.arguments["page"] = (number if isinstance(number, int) else self.arguments["page"]) + 1
+            self.arguments["page"] = (
+                number if isinstance(number, int) else self.arguments["page"]
+            ) + 1
 
     def take(self, page: SlackResponse) -> list[Any]:
         """The page's items, up to `max_items` over the whole walk."""
@@ -244,6 +253,8 @@ def _paging(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _bound(name: str, value: int | None) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or value < 1
+    ):
         raise ValueError(f"{name} must be a whole number >= 1, or None, not {value!r}")
     return value
