@@ -5,7 +5,7 @@
 A 1 GiB file is written to a temporary folder, and a server on 127.0.0.1 (in this process) takes
 the uploads, reading each body 1 MiB at a time, counting its bytes and throwing them away. Each
 upload runs in a fresh process of its own (so the figure is the client's alone), which prints its
-peak resident set size (`ru_maxrss`) before and after:
+peak resident set size (VmHWM on Linux) after building a client and after the upload:
 
 - `files.upload multipart (blocking)`: a generated method with a binary field, given the path;
 - `files.upload multipart (async)`: the same through `AsyncClient` and httpx;
@@ -70,7 +70,7 @@ def main() -> int:
                                     check=True, capture_output=True, text=True)
             seconds = time.perf_counter() - start
             before, peak = json.loads(result.stdout)
-            assert max(received, default=0) == big.stat().st_size, f"{name}: the server got {received}"
+            assert max(received, default=0) >= big.stat().st_size, f"{name}: the server got {received}"
             verdict = "ok" if peak < TARGET_MIB else "OVER"
             print(f"  {name:<36} {args.size_mib / seconds:7.0f} {before:8.1f} MiB {peak:6.1f} MiB   {verdict}")
         server.shutdown()
@@ -112,7 +112,6 @@ def sink(received: list[int]) -> type[BaseHTTPRequestHandler]:
 def worker(name: str, url: str, packages: str, file: str) -> int:
     """Upload `file` once; print the peak RSS before and after, in MiB."""
     import asyncio
-    import resource
 
     sys.path.insert(0, packages)
     from slack_walks import AsyncClient, Client
@@ -120,7 +119,7 @@ def worker(name: str, url: str, packages: str, file: str) -> int:
     path = Path(file)
     options = {"token": "xoxb-benchmark", "base_url": url, "timeout": 120.0}
     Client(**options)  # loaded and built before the first figure, as in an application
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = peak_rss()
     helper = "upload_files" in name
     if "async" in name:
         async def run() -> None:
@@ -137,9 +136,24 @@ def worker(name: str, url: str, packages: str, file: str) -> int:
                 client.files.upload_files([path])
             else:
                 client.files.upload(file=path)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss()
     print(json.dumps([before, peak]))
     return 0
+
+
+def peak_rss() -> float:
+    """This process's peak resident set size in MiB: VmHWM on Linux (ru_maxrss there would keep
+    the figure of the parent process it was forked from), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 if __name__ == "__main__":
