@@ -190,3 +190,43 @@ def test_a_declaration_that_does_not_fit_is_an_error_at_the_extension(tmp_path: 
     problem = caught.value.problems[0]
     assert problem.pointer == "/paths/~1search.messages/get/x-slack-paginate/items"
     assert "messages.nothing" in problem.message
+
+
+USER_CODE = '''
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import assert_type
+
+from slack_walks import (AsyncClient, AsyncPages, Client, ConversationsHistoryResponse,
+                         FilesCompleteUploadExternalResponse, Message, Pages, Upload, User)
+
+client = Client(token="xoxb-1")
+assert_type(client.conversations.history(channel="C1"), ConversationsHistoryResponse)
+assert_type(client.conversations.history.pages(channel="C1", limit=5), Pages[ConversationsHistoryResponse])
+assert_type(client.conversations.history.items(channel="C1", max_items=3), Iterator[Message])
+assert_type(client.users.list.items(), Iterator[User])
+assert_type(client.search.messages.items(query="q", page=2), Iterator[Message])
+assert_type(client.files.upload_files([b"x", Path("a"), Upload(b"y", filename="b")]),
+            FilesCompleteUploadExternalResponse)
+
+
+async def walk(aclient: AsyncClient) -> None:
+    assert_type(aclient.users.list.pages(), AsyncPages[ConversationsHistoryResponse])  # wrong on purpose
+    assert_type(aclient.conversations.history.items(channel="C1"), AsyncIterator[Message])
+    async for message in aclient.conversations.history.items(channel="C1"):
+        assert_type(message, Message)
+'''
+
+
+def test_mypy_strict_infers_pages_and_items_for_callers(walks_folder: Any, tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "user.py").write_text(USER_CODE)
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
+                            cwd=tmp_path, capture_output=True, text=True, env={"MYPYPATH": str(walks_folder)},
+                            check=False)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    # the one deliberate mismatch is reported, proving the checks run; nothing else is
+    assert len(errors) == 1 and "user.py:20:" in errors[0] and "AsyncPages[UsersListResponse]" in errors[0], \
+        result.stdout

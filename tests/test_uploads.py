@@ -236,3 +236,25 @@ def test_the_readme_examples_of_pages_and_files_run(
     exec(f"from slack_walks import Client\nclient = {local}\n" + readme_example(readme, "Pages and items"), {})  # noqa: S102
     printed = capsys.readouterr().out.splitlines()
     assert printed[:2] == ["Message(ts='1.0', text='a')", "Message(ts='2.0', text='b')"] and printed[2:] == ["1", "0"]
+
+
+def test_a_filename_cannot_break_out_of_its_part_header(slack_walks: ModuleType, slack: SlackServer) -> None:
+    slack.reply({"ok": True, "file": {"id": "F3"}})
+    name = 'a"b\r\nContent-Type: text/evil\r\n\r\nx.txt'
+    call("sync", slack_walks, slack, "files.upload", file=slack_walks.Upload(b"data", filename=name))
+    body = slack.requests[-1].body
+    assert b"text/evil\r\n" not in body and b'filename="a%22b%0D%0AContent-Type: text/evil%0D%0A%0D%0Ax.txt"' in body
+    assert parts(slack.requests[-1])["file"][2] == b"data"
+
+
+def test_swagger2_file_parameters_become_file_arguments(tmp_path: Path) -> None:
+    spec = {"swagger": "2.0", "info": {"title": "Uploads", "version": "1"}, "paths": {"/files.upload": {"post": {
+        "consumes": ["multipart/form-data"],
+        "parameters": [{"name": "file", "in": "formData", "type": "file", "required": True},
+                       {"name": "title", "in": "formData", "type": "string"}],
+        "responses": {"200": {"description": "ok"}}}}}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    api = build(read_spec(tmp_path / "spec.json"), Selection("x"), [])
+    (method,) = api.methods
+    assert (method.body_encoding, method.file_fields) == ("multipart", ("file",))
+    assert [(p.name, p.annotation) for p in method.parameters] == [("file", "FileInput"), ("title", "str | None")]
