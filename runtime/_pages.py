@@ -100,7 +100,9 @@ class _Walk:
         )
 
     def advance(self, page: SlackResponse) -> None:
-        """Note the page just read and set the arguments for the next one."""
+        """Note the page just read and set the arguments for the next one. A server that
+        answers the same cursor again, or does not move past a page, ends the walk instead of
+        sending it round in circles."""
         self.pages_read += 1
         raw = page.raw
         if self.style == "cursor":
@@ -108,22 +110,20 @@ class _Walk:
             cursor = (
                 metadata.get("next_cursor") if isinstance(metadata, Mapping) else None
             )
-            if not isinstance(cursor, str) or not cursor:
+            repeated = cursor == self.arguments.get("cursor")
+            if not isinstance(cursor, str) or not cursor or repeated:
                 self.done = True
             self.arguments["cursor"] = cursor
         else:
             paging = _paging(raw)
             number = paging.get("page") if isinstance(paging, Mapping) else None
             total = paging.get("pages") if isinstance(paging, Mapping) else None
-            if (
-                not isinstance(number, int)
-                or not isinstance(total, int)
-                or number >= total
-            ):
+            asked = self.arguments["page"]
+            if not isinstance(asked, int) or isinstance(asked, bool):
+                asked = 1
+            if not isinstance(total, int) or max(asked, _whole(number)) >= total:
                 self.done = True
-            self.arguments["page"] = (
-                number if isinstance(number, int) else self.arguments["page"]
-            ) + 1
+            self.arguments["page"] = asked + 1
 
     def take(self, page: SlackResponse) -> list[Any]:
         """The page's items, up to `max_items` over the whole walk."""
@@ -250,6 +250,10 @@ def _paging(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
             inner: Mapping[str, Any] = value["paging"]
             return inner
     return None
+
+
+def _whole(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _bound(name: str, value: int | None) -> int | None:

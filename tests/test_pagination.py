@@ -230,3 +230,35 @@ def test_mypy_strict_infers_pages_and_items_for_callers(walks_folder: Any, tmp_p
     # the one deliberate mismatch is reported, proving the checks run; nothing else is
     assert len(errors) == 1 and "user.py:20:" in errors[0] and "AsyncPages[UsersListResponse]" in errors[0], \
         result.stdout
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_server_that_goes_round_in_circles_ends_the_walk(
+        kind: str, slack_walks: ModuleType, server: SlackServer) -> None:
+    server.reply(history_page(1, "same"), history_page(3, "same"))
+    assert len(walk(kind, slack_walks, server, "conversations.history", "items", channel="C1")) == 4
+    assert cursors(server) == [None, "same"]
+    server.requests.clear()
+    server.reply(search_page(1, 3), search_page(1, 3), search_page(1, 3))  # never says it moved on
+    assert len(walk(kind, slack_walks, server, "search.messages", "items", query="q")) == 6
+    assert [r.query["page"] for r in server.requests] == [["1"], ["2"], ["3"]]
+
+
+@pytest.mark.parametrize(("declared", "message"), [
+    ("false", None),
+    ("{style: offset, items: messages}", "must be {style: cursor or page"),
+    ("{style: page, items: messages}", "needs the method to take a 'page' argument"),
+])
+def test_declarations_turn_walks_off_or_are_checked(declared: str, message: str | None, tmp_path: Any) -> None:
+    text = SPEC.read_text().replace("x-slack-paginate:\n        style: cursor\n        items: messages",
+                                    f"x-slack-paginate: {declared}")
+    assert text != SPEC.read_text()
+    (tmp_path / "spec.yaml").write_text(text)
+    if message is None:
+        api = build(read_spec(tmp_path / "spec.yaml"), Selection("x"), [])
+        assert next(m for m in api.methods if m.slack_name == "conversations.history").pagination is None
+        return
+    with pytest.raises(SpecError) as caught:
+        build(read_spec(tmp_path / "spec.yaml"), Selection("x"), [])
+    assert message in caught.value.problems[0].message
+    assert caught.value.problems[0].pointer == "/paths/~1conversations.history/get/x-slack-paginate"
