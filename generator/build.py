@@ -46,7 +46,7 @@ CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_ba
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
     "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncIterator", "AsyncMockTransport", "AsyncPages",
-    "AsyncResource", "FileInput", "Iterator", "Pages", "Upload",
+    "AsyncResource", "FileInput", "Iterator", "Pages", "SlackPaginationError", "SlackUploadError", "Upload",
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
     "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",

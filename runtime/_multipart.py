@@ -11,6 +11,7 @@ temporary file (in memory up to 1 MiB), so its length is known and memory stays 
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
@@ -73,6 +74,8 @@ class FileSource:
             self._path = os.fspath(content)
             self.length = os.stat(self._path).st_size
             name = os.path.basename(self._path)
+        elif isinstance(content, io.TextIOBase):
+            raise TypeError("a file argument must be opened in binary mode ('rb')")
         elif hasattr(content, "read"):
             self._file, self.length = _seekable(content)
             self._start = self._file.tell()

@@ -131,9 +131,13 @@ def test_a_multipart_body_is_sent_whole_again_on_a_retry(
     assert [parts(r)["file"][2] for r in slack.requests] == [CONTENT, CONTENT]
 
 
-def test_a_file_that_is_not_one_is_refused_before_sending(slack_walks: ModuleType, slack: SlackServer) -> None:
+def test_a_file_that_is_not_one_is_refused_before_sending(
+        slack_walks: ModuleType, slack: SlackServer, tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="bytes, a path"):
         call("sync", slack_walks, slack, "files.upload", file="not/a/path/but/a/str")
+    (tmp_path / "text.txt").write_text("hello")
+    with (tmp_path / "text.txt").open() as text, pytest.raises(TypeError, match="binary mode"):
+        call("sync", slack_walks, slack, "files.upload", file=text)
     assert slack.requests == []
 
 
