@@ -27,6 +27,7 @@ from . import model as m
 from .errors import Problem, SpecError, pointer
 from .load import Document
 from .naming import constant_case, identifier, pascal_case, python_name, snake_case
+from .paginate import pagination
 from .shapes import shape_problem
 from .swagger2 import TUPLE_NOTE
 from .validate import resolve_ref
@@ -38,8 +39,10 @@ from .wire import BASIC_CREDENTIALS, json_argument, post_reason, secret, with_ba
 MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response", "mismatches", "get"}
-# Keyword arguments every generated method already has: `self` and the per-call options.
-RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline", "extra_args", "strict"})
+# Keyword arguments every generated method already has: `self` and the per-call options (and the
+# bounds of a paginated method's `.pages()` and `.items()`).
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline", "extra_args", "strict",
+                                "max_pages", "max_items"})
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "close", "max_backoff", "max_retries",
                                "max_retry_after", "request", "strict", "timeout"})
@@ -49,7 +52,8 @@ RESOURCE_ATTRIBUTES = frozenset({"bool", "float", "int", "str"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
-    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncMockTransport", "AsyncResource",
+    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncIterator", "AsyncMockTransport", "AsyncPages",
+    "AsyncResource", "FileInput", "Iterator", "Pages", "SlackPaginationError", "SlackUploadError", "Upload",
     "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
     "Mismatch", "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
@@ -61,6 +65,7 @@ UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefi
 BEARER_SCHEMES = frozenset({"oauth2", "openIdConnect"})
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,7 @@ class _Types:
                 return self.enum({**schema, "enum": strings}, name, where), nullable or None in values
         if kind == "string":
             if schema.get("format") == "binary":
-                self.warn("binary content (file uploads) is not supported; typed as str", where)
+                self.warn("binary content outside a multipart/form-data request body is typed as str", where)
             return m.Primitive("str"), nullable
         if kind == "integer":
             return m.Primitive("int"), nullable
@@ -470,14 +475,15 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         body, _ = types.resolve(operation["requestBody"])
         content = body.get("content", {})
         content_types = tuple(content)
-        chosen = FORM if FORM in content else JSON if JSON in content else None
+        chosen = _body_type(types, content)
         if chosen is None:
-            raise types.error(f"request body types {', '.join(content)} are not supported (use {FORM} or {JSON})",
-                              f"{where}/requestBody/content")
-        body_encoding = "form" if chosen == FORM else "json"
+            raise types.error(f"request body types {', '.join(content)} are not supported (use {FORM}, {JSON} or "
+                              f"{MULTIPART})", f"{where}/requestBody/content")
+        body_encoding = {FORM: "form", JSON: "json", MULTIPART: "multipart"}[chosen]
         media = content[chosen]
         parameters += _body_parameters(types, credentials, media, context,
-                                       f"{where}/requestBody/content/{pointer(chosen)[1:]}", body_encoding == "form")
+                                       f"{where}/requestBody/content/{pointer(chosen)[1:]}", body_encoding != "json",
+                                       multipart=body_encoding == "multipart")
         for wire, parameter_where in query_places:
             types.warn(f"query parameter {wire!r} of a method with a request body is sent in the body, "
                        "with the others (Slack reads arguments from either)", parameter_where)
@@ -495,6 +501,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         raise types.error(f"x-slack-idempotent must be true or false, not {idempotent!r}", f"{where}/x-slack-idempotent")
     parameters = _python_names(types, parameters, where)
     parameters.sort(key=lambda p: not p.required)
+    response = _response_model(types, operation, context, where)
     return m.Method(
         slack_name=slack_name,
         name=python_path(segments)[-1],
@@ -505,7 +512,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         parameters=tuple(parameters),
         body_encoding=body_encoding,  # type: ignore[arg-type]
         content_types=content_types,
-        response=_response_model(types, operation, context, where),
+        response=response,
         scopes=_scopes(security),
         errors=_errors(operation.get("x-slack-errors")) or _documented_errors(types, operation),
         docs_url=str(operation.get("externalDocs", {}).get("url", "")),
@@ -514,6 +521,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         idempotent=idempotent,
         basic_auth=basic_auth,
         post_reason=why_post,
+        pagination=pagination(types, operation, parameters, response, where),
     )
 
 
@@ -536,6 +544,25 @@ def _token_required(types: _Types, operation: dict[str, Any]) -> bool:
     return not names or basic != names
 
 
+def _body_type(types: _Types, content: dict[str, Any]) -> str | None:
+    """The request body type to send: multipart when it carries files (or is all there is), else a
+    form, else JSON."""
+    if MULTIPART in content:
+        schema, _ = types.resolve(content[MULTIPART].get("schema", {}))
+        if any(_is_binary(types.resolve(prop)[0]) for prop in schema.get("properties", {}).values()) or not (
+                FORM in content or JSON in content):
+            return MULTIPART
+    return FORM if FORM in content else JSON if JSON in content else None
+
+
+def _is_binary(schema: dict[str, Any]) -> bool:
+    """A file: `format: binary` (3.0; 2.0's `type: file` is converted to it) or 3.1's
+    `contentMediaType` without an encoding."""
+    if _type_names(schema) != ["string"]:
+        return False
+    return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
+
+
 def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: dict[str, Any], path_where: str,
                          where: str) -> list[tuple[dict[str, Any], str]]:
     """The operation's parameters and those of its path it does not redefine, with their places."""
@@ -548,7 +575,7 @@ def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: di
 
 
 def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, Any], context: str, where: str,
-                     form: bool) -> list[m.Parameter]:
+                     form: bool, multipart: bool = False) -> list[m.Parameter]:
     schema, _ = types.resolve(media.get("schema", {}))
     if "allOf" in schema:
         schema = types.merge_all_of(schema, where)
@@ -566,9 +593,13 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
     for wire_name, prop in schema.get("properties", {}).items():
         if credentials.is_token(wire_name, "body"):
             continue  # Slack's legacy form field: the credential, sent as Authorization instead
-        param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
-                                      f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         resolved, _ = types.resolve(prop)
+        param_type: m.Type
+        if multipart and _is_binary(resolved):
+            param_type = m.Binary()
+        else:
+            param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
+                                          f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         declared_json = str(encodings.get(wire_name, {}).get("contentType", "")).startswith(JSON)
         description = _description(prop, resolved)
         parameters.append(m.Parameter(
@@ -650,6 +681,10 @@ def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
             raise types.error(f"families {families[family.name].slack_name!r} and {segment!r} would both be "
                               f"client.{family.name}", "/paths")
         _check_module_names(types, family)
+        taken = {method.name for method in resource.methods} | {child.attribute for child in resource.children}
+        if family.upload and "upload_files" in taken:
+            raise types.error(f"client.{family.name}.upload_files is both the upload helper and a method or group "
+                              "of the spec", pointer("paths", f"/{segment}.uploadFiles"))
         families[family.name] = family
     return tuple(families.values())
 
@@ -701,6 +736,13 @@ def _check_module_names(types: _Types, family: m.Family) -> None:
                                   f"{class_name!r} in resources/{family.name}.py", "/paths")
             owners[class_name] = what
     for method in family.methods:
+        if method.pagination is not None:  # a paginated method is an instance of its own class
+            for class_name in (method.call_class, f"Async{method.call_class}"):
+                if class_name in owners:
+                    raise types.error(f"the class for {method.slack_name!r} and {owners[class_name]} would both be "
+                                      f"named {class_name!r} in resources/{family.name}.py",
+                                      pointer("paths", "/" + method.slack_name))
+                owners[class_name] = repr(method.slack_name)
         if method.constant in owners:
             raise types.error(f"{method.slack_name!r} and {owners[method.constant]} would both be named "
                               f"{method.constant} in resources/{family.name}.py",
@@ -726,6 +768,8 @@ def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
     for res in resource.walk():
         for method in res.methods:
             names.add(method.response)
+            if method.pagination is not None and method.pagination.item is not None:
+                visit(method.pagination.item)
             for parameter in method.parameters:
                 visit(parameter.type)
     return tuple(sorted(names, key=m.import_order))

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .naming import pascal_case
+
 PrimitiveName = Literal["str", "int", "float", "bool", "Any"]
 
 
@@ -174,7 +176,24 @@ class AliasRef:
         return f"decode_{self.name}"
 
 
-Type = Primitive | ListOf | MapOf | ModelRef | EnumRef | UnionOf | AliasRef
+@dataclass(frozen=True)
+class Binary:
+    """A file in a multipart body: bytes, a path, or a binary file object (request arguments only)."""
+
+    @property
+    def annotation(self) -> str:
+        return "bytes"
+
+    @property
+    def input_annotation(self) -> str:
+        return "FileInput"
+
+    @property
+    def decoder(self) -> str:
+        return "decode.anything"
+
+
+Type = Primitive | ListOf | MapOf | ModelRef | EnumRef | UnionOf | AliasRef | Binary
 
 
 @dataclass(frozen=True)
@@ -251,6 +270,35 @@ class Enum:
 
 
 Location = Literal["query", "body"]
+PagingStyle = Literal["cursor", "page"]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """How a method's results continue over several calls (`x-slack-paginate`, or inferred).
+
+    `cursor`: pass `cursor` = the last answer's `response_metadata.next_cursor` until it is empty.
+    `page`: pass `page` = 1, 2, ... until the answer's `paging.page` reaches `paging.pages`."""
+
+    style: PagingStyle
+    items: tuple[str, ...]  # wire names leading to the list in the response: ("messages",)
+    attributes: tuple[str, ...]  # the same path as Python attribute names
+    item: Type | None  # the type of each element of that list; None: pages only (no list to walk)
+    size_argument: str | None  # Python name of the page-size argument (`limit`, `count`), if any
+    inferred: bool  # decided from the method's shape, not declared with `x-slack-paginate`
+
+    @property
+    def item_annotation(self) -> str:
+        return self.item.annotation if self.item is not None else "Any"
+
+    @property
+    def position_argument(self) -> str:
+        """The argument that says where the walk starts and resumes: `cursor` or `page`."""
+        return "cursor" if self.style == "cursor" else "page"
+
+    @property
+    def items_path(self) -> str:
+        return ".".join(self.items)
 
 
 @dataclass(frozen=True)
@@ -312,7 +360,7 @@ class Method:
     summary: str
     description: str
     parameters: tuple[Parameter, ...]  # required first, then in spec order
-    body_encoding: Literal["form", "json", "none"]
+    body_encoding: Literal["form", "json", "none", "multipart"]
     content_types: tuple[str, ...]
     response: str  # name of the response model
     scopes: tuple[str, ...]
@@ -326,6 +374,8 @@ class Method:
     idempotent: bool = False  # `x-slack-idempotent`: safe to send again after an ambiguous failure
     basic_auth: bool = False  # an OAuth exchange: client_id/client_secret as HTTP Basic, no Bearer token
     post_reason: str = ""  # why a method the spec serves over GET is sent as a POST form instead
+    # pagination and file uploads (issue 14)
+    pagination: Pagination | None = None
 
     @property
     def python_path(self) -> str:
@@ -352,6 +402,20 @@ class Method:
     @property
     def json_fields(self) -> tuple[str, ...]:
         return tuple(p.wire_name for p in self.parameters if p.json_encoded)
+
+    @property
+    def call_class(self) -> str:
+        """The class of a paginated method's callable attribute: `ConversationsHistoryMethod`."""
+        return "".join(pascal_case(part) for part in (*self.resource_path, self.name)) + "Method"
+
+    @property
+    def file_fields(self) -> tuple[str, ...]:
+        """Wire names of the arguments sent as files in a multipart body."""
+        return tuple(p.wire_name for p in self.parameters if isinstance(p.type, Binary))
+
+    @property
+    def has_files(self) -> bool:
+        return bool(self.file_fields)
 
 
 @dataclass(frozen=True)
@@ -388,7 +452,10 @@ class Family:
     @property
     def _annotations(self) -> str:
         # every method takes `extra_args: Mapping[str, Any] | None`
-        return " ".join(["Mapping[str, Any]"] + [p.annotation for method in self.methods for p in method.parameters])
+        walked = " ".join(method.pagination.item_annotation for method in self.methods
+                          if method.pagination is not None and method.pagination.item is not None)
+        return " ".join(["Mapping[str, Any]", walked]
+                        + [p.annotation for method in self.methods for p in method.parameters])
 
     @property
     def has_deprecated(self) -> bool:
@@ -403,6 +470,28 @@ class Family:
     @property
     def uses_any(self) -> bool:
         return "Any" in self._annotations.replace("[", " ").replace("]", " ").replace(",", " ").split()
+
+    @property
+    def uses_files(self) -> bool:
+        """Whether a method takes a file (and so the module imports `FileInput`)."""
+        return any(method.has_files for method in self.methods)
+
+    @property
+    def paginated(self) -> bool:
+        return any(method.pagination is not None for method in self.methods)
+
+    @property
+    def walks_items(self) -> bool:
+        """Whether a method has `.items()` (and so the module imports the iterator types)."""
+        return any(method.pagination is not None and method.pagination.item is not None for method in self.methods)
+
+    @property
+    def upload(self) -> tuple[Method, Method] | None:
+        """`files.getUploadURLExternal` and `files.completeUploadExternal`, when the family has
+        both: its root resource then gets the `upload_files` helper (template `macros/upload.jinja`)."""
+        by_name = {method.slack_name: method for method in self.methods}
+        first, last = by_name.get("files.getUploadURLExternal"), by_name.get("files.completeUploadExternal")
+        return (first, last) if first and last else None
 
     @property
     def has_nested_resources(self) -> bool:

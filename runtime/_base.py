@@ -53,6 +53,7 @@ from ._errors import (
     warning_codes,
 )
 from ._models import SlackResponse
+from ._multipart import MultipartBody, multipart_body
 from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
 from ._scrub import leaks, scrub
 from ._transport import (
@@ -97,6 +98,7 @@ class Endpoint:
     __slots__ = (
         "auth",
         "body",
+        "files",
         "http_method",
         "idempotent",
         "json_fields",
@@ -114,12 +116,12 @@ class Endpoint:
         token_required: bool = True,
         idempotent: bool = False,
         auth: str = "bearer",
+        files: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.http_method = http_method
-        self.body = (
-            body  # "form", "json", or "none" (the arguments go in the query string)
-        )
+        # "form", "json", "multipart", or "none" (the arguments go in the query string)
+        self.body = body
         self.json_fields = json_fields  # form fields sent as one JSON string each
         # Sending it again after an ambiguous failure does no harm (`x-slack-idempotent`).
         self.idempotent = idempotent
@@ -127,6 +129,7 @@ class Endpoint:
         self.auth = auth
         # False for the few methods that take no token (OAuth exchanges, `api.test`)
         self.token_required = token_required
+        self.files = files  # multipart fields that carry files (see _multipart)
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
@@ -169,7 +172,8 @@ class _Settings:
             strict
         )  # raise on a success response that does not match the spec
         self._headers = {
-            body: _headers(self._token, body) for body in ("form", "json", "none")
+            body: _headers(self._token, body)
+            for body in ("form", "json", "multipart", "none")
         }
 
     def __repr__(self) -> str:
@@ -212,8 +216,11 @@ class _Settings:
                 + TOKEN_ENVIRONMENT_VARIABLE,
             )
         url = self.base_url + endpoint.name
-        body = None
-        if kind == "json":
+        body: bytes | MultipartBody | None = None
+        if kind == "multipart":
+            body = multipart_body(arguments, endpoint)
+            headers = {**headers, **body.headers}
+        elif kind == "json":
             body = encoding.json_body(arguments)
         else:
             encoded = encoding.form(arguments, endpoint.json_fields)

@@ -12,6 +12,7 @@ everything until the connection closes.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
@@ -86,12 +87,14 @@ class Wire:
             self._timed_out(exc)
 
     def exchange(
-        self, data: bytes, method: str, max_size: int
+        self, data: bytes | Iterable[bytes], method: str, max_size: int
     ) -> tuple[int, dict[str, str], bytes]:
-        """Send `data` (a whole request) and read the answer; raise `NotAnswered` when the
-        connection broke before the first byte of the answer."""
+        """Send `data` (a whole request, or its pieces: a head, then a body streamed from
+        disk) and read the answer; raise `NotAnswered` when the connection broke before the
+        first byte of the answer."""
         try:
-            self.send(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                self.send(piece)
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise NotAnswered(exc, sent=False) from None
         try:

@@ -39,3 +39,18 @@ def cache_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory, monkeyp
 def server() -> Iterator[SlackServer]:
     with SlackServer() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def walks_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package generated from tests/specs/walks.yaml, once per session (see walks_support)."""
+    from walks_support import write_package
+
+    return write_package(tmp_path_factory.mktemp("walks"))
+
+
+@pytest.fixture(scope="session")
+def slack_walks(walks_folder: Path) -> ModuleType:
+    from walks_support import import_package
+
+    return import_package(walks_folder)

@@ -32,7 +32,7 @@ UPDATE = os.environ.get("UPDATE_EXPECTED") == "1"
 def describe(api: Api) -> str:
     lines = []
     for method in api.methods:
-        body = {"form": "form body", "json": "JSON body", "none": "query string"}[method.body_encoding]
+        body = {"form": "form body", "json": "JSON body", "none": "query string", "multipart": "multipart body"}[method.body_encoding]
         lines.append(f"client.{method.python_path}  <- {method.http_method} {method.path}, {body} "
                      f"-> {method.response}")
         for p in method.parameters:

@@ -32,6 +32,7 @@ ESCAPING_FILTERS = frozenset({"docstring", "docstring_line", "comment", "markdow
 # Model attributes that are Python identifiers, or code the generator composed from identifiers and
 # escaped literals, never raw spec text.
 CODE_ATTRIBUTES = frozenset({
+    "size_argument", "position_argument", "item_annotation", "style", "call_class",  # pagination
     "name", "class_name", "package", "constant", "http_method", "body_encoding", "python_path", "anchor",
     "annotation", "input_annotation", "response", "distribution", "version", "attribute", "example_call",
     "model_bases", "typing_imports", "decoder", "decode_function", "default_expression", "resource", "type",
@@ -39,7 +40,8 @@ CODE_ATTRIBUTES = frozenset({
 })
 # Loop variables and macro arguments bound only to identifiers or to literal text of the templates.
 CODE_NAMES = frozenset({"name", "prefix", "is_async", "loop", "method", "models_import", "title", "line_length",
-                        "release"})
+                        "release",
+                        "what", "wait", "walk", "head", "position", "abc_names", "upload_files"})
 
 MARK = "PWNED"
 

@@ -21,6 +21,8 @@ from ._errors import (
     SlackTransportError,
 )
 from ._models import Model, SlackResponse
+from ._multipart import FileInput, SlackUploadError, Upload
+from ._pages import AsyncPages, Pages, SlackPaginationError
 from ._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
@@ -44,17 +46,20 @@ __all__ = [
     "AsyncClient",
     "AsyncHttpTransport",
     "AsyncMockTransport",
+    "AsyncPages",
     "AsyncTransport",
     "Call",
     "CallResponse",
     "CallUser",
     "Client",
     "ConnectFailed",
+    "FileInput",
     "HttpTransport",
     "Mismatch",
     "MockTransport",
     "Model",
     "OkResponse",
+    "Pages",
     "Request",
     "Response",
     "ResponseMetadata",
@@ -62,10 +67,13 @@ __all__ = [
     "SlackAuthError",
     "SlackConnectionError",
     "SlackError",
+    "SlackPaginationError",
     "SlackRateLimitedError",
     "SlackResponse",
     "SlackResponseError",
     "SlackTimeoutError",
     "SlackTransportError",
+    "SlackUploadError",
     "Transport",
+    "Upload",
 ]

@@ -17,7 +17,7 @@ function, for tests that need no server: `Client(transport=MockTransport(handler
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ class Request:
         method: str,
         url: str,
         headers: Mapping[str, str],
-        body: bytes | None,
+        body: bytes | Streamed | None,
         timeout: float,
         idempotent: bool = False,
         deadline: float | None = None,
@@ -83,6 +83,31 @@ class Request:
             for name, value in self.headers.items()
         }
         return f"Request({self.method} {self.url}, {headers}, timeout={self.timeout:g})"
+
+
+class Streamed(Protocol):
+    """A request body sent piece by piece, of a length known up front (see _multipart): each
+    iteration starts again from the beginning, so a retry resends it whole."""
+
+    length: int
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def aiter(self) -> AsyncIterator[bytes]: ...
+
+
+class _StreamedMessage:
+    """A request's head, then its body piece by piece; each iteration starts again from the
+    beginning, so a resend on a fresh connection sends it whole."""
+
+    __slots__ = ("body", "head")
+
+    def __init__(self, head: bytes, body: Streamed) -> None:
+        self.head, self.body = head, body
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head
+        yield from self.body
 
 
 class Response:
@@ -203,7 +228,7 @@ class HttpTransport:
             for wire in connections:
                 wire.close()
 
-    def _encode(self, request: Request) -> tuple[_Origin, bytes]:
+    def _encode(self, request: Request) -> tuple[_Origin, bytes | _StreamedMessage]:
         """The origin to connect to and the request's bytes; each base URL is parsed once."""
         url = request.url
         slash = url.find("/", url.find("//") + 2)
@@ -227,12 +252,16 @@ class HttpTransport:
             for name, value in request.headers.items()
         ]
         body = request.body
-        if body is not None or request.method == "POST":
-            lines.append(b"Content-Length: %d\r\n" % len(body or b""))
+        if body is None or isinstance(body, bytes):
+            if body is not None or request.method == "POST":
+                lines.append(b"Content-Length: %d\r\n" % len(body or b""))
+            lines.append(b"Accept-Encoding: identity\r\n\r\n")
+            if body:
+                lines.append(body)
+            return origin, b"".join(lines)
+        lines.append(b"Content-Length: %d\r\n" % body.length)
         lines.append(b"Accept-Encoding: identity\r\n\r\n")
-        if body:
-            lines.append(body)
-        return origin, b"".join(lines)
+        return origin, _StreamedMessage(b"".join(lines), body)
 
     def _take_idle(self, origin: _Origin) -> Wire | None:
         while True:
@@ -453,7 +482,11 @@ class AsyncHttpTransport:
             request.method,
             request.url,
             headers={**request.headers, "Accept-Encoding": "identity"},
-            content=request.body,
+            content=(
+                request.body
+                if request.body is None or isinstance(request.body, bytes)
+                else request.body.aiter()  # read as httpx sends it
+            ),
             timeout=request.timeout,
             extensions={"trace": trace},
         )

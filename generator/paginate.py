@@ -1,0 +1,106 @@
+"""Which methods walk through pages, and over which list: part of stage 3 (build).
+
+Declared with the operation extension `x-slack-paginate: {style: cursor|page, items: <dotted path>}`
+(the method-reference converter writes it; an overlay can correct it), or inferred from the
+method's shape when absent:
+
+- `cursor`: the method takes `cursor` and its response declares `response_metadata.next_cursor`;
+- `page`: the method takes `page` and its response declares `paging.pages` (`search.*`, `files.list`).
+
+The items are the list the response holds: the declared path, or the response's only list field
+(`messages`, `channels`, `members`...). A declaration that does not fit the method is an error at
+the extension; an inferred walk whose list is ambiguous walks pages only, with a warning.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import model as m
+from .errors import Problem, SpecError
+
+if TYPE_CHECKING:
+    from .build import _Types
+
+EXTENSION = "x-slack-paginate"
+# What each style needs: the request argument that says where to go on, and the response field
+# that says whether there is more.
+POSITION: dict[m.PagingStyle, tuple[str, tuple[str, ...]]] = {"cursor": ("cursor", ("response_metadata", "next_cursor")), "page": ("page", ("paging", "pages"))}
+SIZE_ARGUMENT = {"cursor": "limit", "page": "count"}
+
+
+def pagination(types: _Types, operation: dict[str, Any], parameters: list[m.Parameter], response: str,
+               where: str) -> m.Pagination | None:
+    """The method's walk through pages, or None when it has a single answer."""
+    declared = operation.get(EXTENSION)
+    arguments = {p.wire_name: p for p in parameters}
+    if declared is None:
+        return _inferred(types, arguments, response, where)
+    place = f"{where}/{EXTENSION}"
+    if declared is False:
+        return None  # an overlay's way to say "this one does not paginate"
+    if not isinstance(declared, dict) or declared.get("style") not in POSITION:
+        raise SpecError(Problem(f"{EXTENSION} must be {{style: cursor or page, items: <dotted path>}}",
+                                types.document.name, place))
+    style: m.PagingStyle = declared["style"]
+    argument = POSITION[style][0]
+    if argument not in arguments:
+        raise SpecError(Problem(f"{EXTENSION} style {style!r} needs the method to take a {argument!r} argument",
+                                types.document.name, place))
+    path = declared.get("items")
+    if not isinstance(path, str) or not path:
+        raise SpecError(Problem(f"{EXTENSION}: `items` must be the dotted path of the list in the response",
+                                types.document.name, f"{place}/items"))
+    found = _follow(types, response, tuple(path.split(".")))
+    if found is None:
+        raise SpecError(Problem(f"{EXTENSION}: the response of this method has no list at {path!r}",
+                                types.document.name, f"{place}/items"))
+    attributes, item = found
+    return m.Pagination(style, tuple(path.split(".")), attributes, item, _size(arguments, style), False)
+
+
+def _inferred(types: _Types, arguments: dict[str, m.Parameter], response: str, where: str) -> m.Pagination | None:
+    for style, (argument, marker) in POSITION.items():
+        if argument not in arguments or _field_path(types, response, marker) is None:
+            continue
+        model = types.models[response]
+        lists = [f for f in model.fields if isinstance(f.type, m.ListOf) and f.wire_name not in marker]
+        if len(lists) == 1:
+            field = lists[0]
+            assert isinstance(field.type, m.ListOf)
+            return m.Pagination(style, (field.wire_name,), (field.name,), field.type.item, _size(arguments, style),
+                                True)
+        listed = ", ".join(f.wire_name for f in lists) or "none"
+        types.warn(f"the method pages by {argument!r} but its response has {len(lists) or 'no'} list fields "
+                   f"({listed}); `.items()` needs `{EXTENSION}: {{style: {style}, items: <field>}}`, `.pages()` works",
+                   where)
+        return m.Pagination(style, (), (), None, _size(arguments, style), True)
+    return None  # `cursor` alone is not enough: an answer the spec does not describe needs x-slack-paginate
+
+
+def _size(arguments: dict[str, m.Parameter], style: str) -> str | None:
+    parameter = arguments.get(SIZE_ARGUMENT[style])
+    return parameter.name if parameter else None
+
+
+def _field_path(types: _Types, model_name: str, path: tuple[str, ...]) -> tuple[tuple[str, ...], m.Field] | None:
+    """The Python attribute names along `path` (wire names) and the field it ends at."""
+    attributes: list[str] = []
+    field = None
+    current: m.Type = m.ModelRef(model_name)
+    for wire in path:
+        if not isinstance(current, m.ModelRef) or current.name not in types.models:
+            return None
+        field = next((f for f in types.models[current.name].fields if f.wire_name == wire), None)
+        if field is None:
+            return None
+        attributes.append(field.name)
+        current = field.type
+    return (tuple(attributes), field) if field else None
+
+
+def _follow(types: _Types, response: str, path: tuple[str, ...]) -> tuple[tuple[str, ...], m.Type] | None:
+    found = _field_path(types, response, path)
+    if found is None or not isinstance(found[1].type, m.ListOf):
+        return None
+    return found[0], found[1].type.item
