@@ -36,10 +36,10 @@ MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str
                               "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
 RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response"}
 # Keyword arguments every generated method already has: `self` and the per-call options.
-RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries"})
+RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "rate_limit"})
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "backoff", "base_url", "close", "max_backoff", "max_retries",
-                               "max_retry_after", "request", "timeout"})
+                               "max_retry_after", "rate_limits", "request", "timeout"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
@@ -49,6 +49,8 @@ RUNTIME_NAMES = frozenset({
     "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
     "SlackTransportError", "Transport",
 })
+# rate limits (issue 15)
+RUNTIME_NAMES |= {"Limiter", "LocalLimiter", "Rate", "RateLimits", "RedisLimiter"}
 # Schema keywords that change which values are valid in ways a Python type cannot say.
 UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",
                         "unevaluatedProperties", "unevaluatedItems", "propertyNames", "contains")
@@ -439,6 +441,8 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         errors=_errors(operation.get("x-slack-errors")) or _documented_errors(types, operation),
         docs_url=str(operation.get("externalDocs", {}).get("url", "")),
         deprecated=bool(operation.get("deprecated")),
+        rate_limit_tier=_rate_limit_tier(types, operation, where),
+        rate_limit_note=_rate_limit_note(types, operation, where),
     )
 
 
@@ -696,6 +700,26 @@ def _documented_errors(types: _Types, operation: dict[str, Any]) -> tuple[m.Erro
             error, _ = types.resolve(schema.get("properties", {}).get("error", {}))
             codes += [str(code) for code in error.get("enum", []) if isinstance(code, str)]
     return tuple(m.ErrorCode(code, "") for code in sorted(set(codes)))
+
+
+def _rate_limit_tier(types: _Types, operation: dict[str, Any], where: str) -> m.RateLimitTier | None:
+    """Slack's rate-limit tier of a method: 1 to 4, `special` (a rule of its own), or None (unknown)."""
+    tier = operation.get("x-slack-rate-limit-tier")
+    if tier is None:
+        return None
+    if tier == "special":
+        return "special"
+    if type(tier) is int and 1 <= tier <= 4:
+        return tier  # type: ignore[return-value]
+    raise types.error(f"x-slack-rate-limit-tier must be 1, 2, 3, 4 or 'special', not {tier!r}",
+                      f"{where}/x-slack-rate-limit-tier")
+
+
+def _rate_limit_note(types: _Types, operation: dict[str, Any], where: str) -> str:
+    note = operation.get("x-slack-rate-limit-note", "")
+    if not isinstance(note, str):
+        raise types.error("x-slack-rate-limit-note must be text", f"{where}/x-slack-rate-limit-note")
+    return _text(note)
 
 
 def _errors(errors: Any) -> tuple[m.ErrorCode, ...]:

@@ -222,6 +222,7 @@ class Enum:
 
 
 Location = Literal["query", "body"]
+RateLimitTier = Literal[1, 2, 3, 4, "special"]
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,9 @@ class Method:
     docs_url: str
     deprecated: bool
     resource_path: tuple[str, ...] = ()  # Python names of the resources above it
+    # rate limits (issue 15): Slack's tier for the method, from `x-slack-rate-limit-tier`
+    rate_limit_tier: RateLimitTier | None = None
+    rate_limit_note: str = ""  # `x-slack-rate-limit-note`: the text of a special rule
 
     @property
     def python_path(self) -> str:
@@ -304,6 +308,15 @@ class Method:
     @property
     def json_fields(self) -> tuple[str, ...]:
         return tuple(p.wire_name for p in self.parameters if p.json_encoded)
+
+    @property
+    def rate_limit_text(self) -> str:
+        """The rate limit as the docs state it: `Tier 3`, `special: <note>`, or "" when unknown."""
+        if self.rate_limit_tier is None:
+            return ""
+        if self.rate_limit_tier == "special":
+            return f"special: {self.rate_limit_note}" if self.rate_limit_note else "special"
+        return f"Tier {self.rate_limit_tier}"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from ._errors import (
     SlackTimeoutError,
     SlackTransportError,
 )
+from ._limits import Limiter, LocalLimiter, Rate, RateLimits
 from ._models import Model, SlackResponse
+from ._redis import RedisLimiter
 from ._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
@@ -49,9 +51,14 @@ __all__ = [
     "Client",
     "ConnectFailed",
     "HttpTransport",
+    "Limiter",
+    "LocalLimiter",
     "MockTransport",
     "Model",
     "OkResponse",
+    "Rate",
+    "RateLimits",
+    "RedisLimiter",
     "Request",
     "Response",
     "ResponseMetadata",

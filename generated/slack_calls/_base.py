@@ -38,6 +38,7 @@ from ._errors import (
     SlackTimeoutError,
     warning_codes,
 )
+from ._limits import ClientLimits, Rate, RateLimits, SlotTooFar, Throttle, Tier
 from ._models import SlackResponse, to_json
 from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
 from ._transport import (
@@ -73,9 +74,9 @@ UNPROCESSED_STATUSES = frozenset({408, 429, 503})
 
 
 class Endpoint:
-    """How one Slack method is called: its name, HTTP verb and body encoding."""
+    """How one Slack method is called: its name, HTTP verb, body encoding and rate-limit tier."""
 
-    __slots__ = ("body", "http_method", "idempotent", "json_fields", "name")
+    __slots__ = ("body", "http_method", "idempotent", "json_fields", "name", "tier")
 
     def __init__(
         self,
@@ -84,6 +85,7 @@ class Endpoint:
         *,
         body: str = "form",
         json_fields: tuple[str, ...] = (),
+        tier: Tier | None = None,
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -93,6 +95,8 @@ class Endpoint:
         self.json_fields = json_fields  # form fields sent as one JSON string each
         # Slack serves its read-only methods over GET: calling one twice does no harm.
         self.idempotent = http_method == "GET"
+        # Slack's rate-limit tier: 1 to 4, "special", or None (unknown)
+        self.tier = tier
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
@@ -190,6 +194,7 @@ class BaseClient(_Settings):
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         transport: Transport | None = None,
+        rate_limits: RateLimits | bool | None = None,
     ) -> None:
         super().__init__(
             token,
@@ -201,6 +206,7 @@ class BaseClient(_Settings):
             max_retry_after=max_retry_after,
         )
         self._transport = transport or HttpTransport()
+        self._limits = ClientLimits(rate_limits, self.base_url, self._transport)
 
     def __enter__(self) -> Self:
         return self
@@ -221,12 +227,18 @@ class BaseClient(_Settings):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         attempts = self._attempts(
             endpoint, arguments, response_type, token, timeout, max_retries
         )
+        attempts.throttle = self._limits.throttle(
+            endpoint.name, endpoint.tier, attempts.token, rate_limit
+        )
         while True:
+            if attempts.throttle is not None:
+                attempts.wait_for_slot()
             try:
                 response = self._transport.send(attempts.request)
             except TRANSPORT_FAILURES as exc:
@@ -255,6 +267,7 @@ class AsyncBaseClient(_Settings):
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         transport: AsyncTransport | None = None,
+        rate_limits: RateLimits | bool | None = None,
     ) -> None:
         super().__init__(
             token,
@@ -266,6 +279,7 @@ class AsyncBaseClient(_Settings):
             max_retry_after=max_retry_after,
         )
         self._transport = transport or AsyncHttpTransport()
+        self._limits = ClientLimits(rate_limits, self.base_url, self._transport)
 
     async def __aenter__(self) -> Self:
         return self
@@ -286,6 +300,7 @@ class AsyncBaseClient(_Settings):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         import asyncio  # only async users pay for importing asyncio
@@ -293,7 +308,12 @@ class AsyncBaseClient(_Settings):
         attempts = self._attempts(
             endpoint, arguments, response_type, token, timeout, max_retries
         )
+        attempts.throttle = self._limits.throttle(
+            endpoint.name, endpoint.tier, attempts.token, rate_limit
+        )
         while True:
+            if attempts.throttle is not None:
+                await attempts.await_slot()
             try:
                 response = await self._transport.send(attempts.request)
             except TRANSPORT_FAILURES as exc:
@@ -341,6 +361,8 @@ class Attempts(Generic[R]):
         self.max_retries = max_retries
         self.retries = 0
         self.delay = 0.0
+        # where the call waits for its rate-limit slot (none: it does not wait)
+        self.throttle: Throttle | None = None
 
     def answered(self, response: Response) -> R | None:
         """The decoded result, or None to try again after `delay`; raises when the call failed."""
@@ -438,9 +460,53 @@ class Attempts(Generic[R]):
             status_code=response.status_code,
             headers=response.headers,
         )
+        if retry_after is not None and self.throttle is not None:
+            self.throttle.pause(retry_after)  # every caller of the key waits it out
         if retry_after is not None and retry_after > self.settings.max_retry_after:
             raise self._scrubbed(error)  # waiting that long is the caller's decision
         self._retry_or_raise(error, safe=True, transient=True, wait=retry_after)
+
+    def wait_for_slot(self) -> None:
+        """Sleep until the call's rate-limit slot, or raise if it is too far away."""
+        assert self.throttle is not None
+        try:
+            waited = self.throttle.wait(self.settings.max_retry_after)
+        except SlotTooFar as exc:
+            raise self._slot_too_far(exc.wait) from None
+        if waited:
+            self._waited(waited)
+
+    async def await_slot(self) -> None:
+        """`wait_for_slot`, for the event loop."""
+        assert self.throttle is not None
+        try:
+            waited = await self.throttle.await_slot(self.settings.max_retry_after)
+        except SlotTooFar as exc:
+            raise self._slot_too_far(exc.wait) from None
+        if waited:
+            self._waited(waited)
+
+    def _slot_too_far(self, wait: float) -> SlackRateLimitedError:
+        """The error for a call not sent because its slot is further than it may wait."""
+        name = self.endpoint.name
+        error = SlackRateLimitedError(
+            name,
+            retry_after=wait,
+            response={"ok": False, "error": "ratelimited"},
+            status_code=429,
+            headers={},
+        )
+        limit = self.settings.max_retry_after
+        error.args = (
+            f"{name} not sent: its rate limit has no slot for {wait:.3g} s,"
+            + f" longer than max_retry_after ({limit:g} s)",
+        )
+        return error
+
+    def _waited(self, seconds: float) -> None:
+        _logger().debug(
+            "%s waited %.3f s for its rate-limit slot", self.endpoint.name, seconds
+        )
 
     def _retry_or_raise(
         self,

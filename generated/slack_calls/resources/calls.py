@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._base import AsyncBaseClient, AsyncResource, BaseClient, Endpoint, Resource
+from .._limits import Rate, RateLimits
 from ..models import CallResponse, CallUser, OkResponse
 
 _CALLS_ADD = Endpoint(
@@ -14,33 +15,39 @@ _CALLS_ADD = Endpoint(
     "POST",
     body="form",
     json_fields=("users",),
+    tier=3,
 )
 _CALLS_END = Endpoint(
     "calls.end",
     "POST",
     body="form",
+    tier=3,
 )
 _CALLS_INFO = Endpoint(
     "calls.info",
     "GET",
     body="none",
+    tier=3,
 )
 _CALLS_PARTICIPANTS_ADD = Endpoint(
     "calls.participants.add",
     "POST",
     body="form",
     json_fields=("users",),
+    tier=3,
 )
 _CALLS_PARTICIPANTS_REMOVE = Endpoint(
     "calls.participants.remove",
     "POST",
     body="form",
     json_fields=("users",),
+    tier=3,
 )
 _CALLS_UPDATE = Endpoint(
     "calls.update",
     "POST",
     body="form",
+    tier=3,
 )
 
 
@@ -55,6 +62,7 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -66,6 +74,8 @@ class CallsParticipants(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -74,6 +84,7 @@ class CallsParticipants(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -85,6 +96,7 @@ class CallsParticipants(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     def remove(
@@ -95,6 +107,7 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -106,6 +119,8 @@ class CallsParticipants(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -114,6 +129,7 @@ class CallsParticipants(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -125,6 +141,7 @@ class CallsParticipants(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
 
@@ -151,6 +168,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -176,6 +194,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -184,6 +204,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_ADD,
@@ -201,6 +222,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     def end(
@@ -211,6 +233,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -222,6 +245,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -229,6 +254,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_END,
@@ -240,6 +266,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     def info(
@@ -249,6 +276,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -259,6 +287,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -266,6 +296,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:read.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_INFO,
@@ -276,6 +307,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     def update(
@@ -288,6 +320,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -305,6 +338,8 @@ class Calls(Resource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -312,6 +347,7 @@ class Calls(Resource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_UPDATE,
@@ -325,6 +361,7 @@ class Calls(Resource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
 
@@ -339,6 +376,7 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -350,6 +388,8 @@ class AsyncCallsParticipants(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -358,6 +398,7 @@ class AsyncCallsParticipants(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -369,6 +410,7 @@ class AsyncCallsParticipants(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     async def remove(
@@ -379,6 +421,7 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -390,6 +433,8 @@ class AsyncCallsParticipants(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -398,6 +443,7 @@ class AsyncCallsParticipants(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -409,6 +455,7 @@ class AsyncCallsParticipants(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
 
@@ -435,6 +482,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -460,6 +508,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -468,6 +518,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_ADD,
@@ -485,6 +536,7 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     async def end(
@@ -495,6 +547,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -506,6 +559,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -513,6 +568,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_END,
@@ -524,6 +580,7 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     async def info(
@@ -533,6 +590,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -543,6 +601,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -550,6 +610,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:read.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_INFO,
@@ -560,6 +621,7 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
 
     async def update(
@@ -572,6 +634,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -589,6 +652,8 @@ class AsyncCalls(AsyncResource):
             token: The token for this call only (default: the client's).
             timeout: Seconds to wait for this call (default: the client's `timeout`).
             max_retries: Retries for this call (default: the client's `max_retries`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -596,6 +661,7 @@ class AsyncCalls(AsyncResource):
             SlackTransportError: No usable answer arrived, even after the retries.
 
         Scopes: calls:write.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_UPDATE,
@@ -609,4 +675,5 @@ class AsyncCalls(AsyncResource):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            rate_limit=rate_limit,
         )
