@@ -173,6 +173,9 @@ class RateLimits:
             token (for instance `"T0123-A0456"` to share one budget between the bot and the
             user token of an app, which Slack counts together).
         secret: The key of the hash that turns a token into its identity (see `DEFAULT_SECRET`).
+        margin: Seconds added to every window for the time a call takes to reach Slack, which
+            varies (a new connection's handshakes), so that calls a window apart when sent are
+            still a window apart when they arrive.
 
     Pass one instance to several clients to make them share their budgets.
     """
@@ -185,6 +188,7 @@ class RateLimits:
         limiter: Limiter | None = None,
         identity: str | None = None,
         secret: bytes = DEFAULT_SECRET,
+        margin: float = 1.0,
     ) -> None:
         merged: dict[int | str, Rate | None] = {**TIER_RATES, **(tiers or {})}
         for tier, rate in merged.items():
@@ -205,6 +209,12 @@ class RateLimits:
         if not 0 < len(self._secret) <= 64:
             raise ValueError("secret must be 1 to 64 bytes")
         self._identities: dict[str | None, str] = {}
+        if not 0 <= margin < math.inf:
+            raise ValueError(
+                f"margin must be a finite number of seconds >= 0, not {margin!r}"
+            )
+        self.margin = margin
+        self._held: dict[tuple[str, Tier | None], Rate | None] = {}
 
     def __repr__(self) -> str:
         return f"RateLimits(limiter={self.limiter!r})"
@@ -241,11 +251,18 @@ class RateLimits:
         rate: Rate | None = None,
     ) -> Throttle:
         """One call's place in the limits (`rate` overrides the method's for this call)."""
-        return Throttle(
-            self.limiter,
-            f"{self.identity_of(token)}:{method}",
-            rate if rate is not None else self.rate_for(method, tier),
-        )
+        if rate is not None:
+            held = self._with_margin(rate)
+        elif (method, tier) in self._held:
+            held = self._held[(method, tier)]
+        else:
+            held = self._held[(method, tier)] = self._with_margin(
+                self.rate_for(method, tier)
+            )
+        return Throttle(self.limiter, f"{self.identity_of(token)}:{method}", held)
+
+    def _with_margin(self, rate: Rate | None) -> Rate | None:
+        return None if rate is None else Rate(rate.limit, rate.per + self.margin)
 
 
 class Throttle:

@@ -27,6 +27,11 @@ INFO_BODY = {"ok": True, "call": {"id": "R0E69JAIF", "date_start": 1562002086, "
                                   "join_url": "https://example.com/calls/1", "users": []}}
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a hundred clients connect at once
+    daemon_threads = True
+
+
 class RateLimitedSlack:
     """`with RateLimitedSlack(limit=50, per=1.0) as slack:`; `slack.url` is the base URL."""
 
@@ -34,11 +39,12 @@ class RateLimitedSlack:
         self.limit = limit
         self.per = per
         self.payload = json.dumps(body or INFO_BODY).encode()
-        self.accepted: list[float] = []  # arrival times (time.monotonic) of the calls served
-        self.refused: list[float] = []  # and of those answered 429
+        # per method, the arrival times (time.monotonic) of the calls served, and of those refused
+        self.accepted: dict[str, list[float]] = {}
+        self.refused: dict[str, list[float]] = {}
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -49,7 +55,8 @@ class RateLimitedSlack:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"accepted": list(self.accepted), "refused": list(self.refused)}
+            return {"accepted": {method: list(times) for method, times in self.accepted.items()},
+                    "refused": {method: list(times) for method, times in self.refused.items()}}
 
     def reset(self) -> None:
         with self._lock:
@@ -66,9 +73,9 @@ class RateLimitedSlack:
                 window.popleft()
             if len(window) < self.limit:
                 window.append(now)
-                self.accepted.append(now)
+                self.accepted.setdefault(method, []).append(now)
                 return None
-            self.refused.append(now)
+            self.refused.setdefault(method, []).append(now)
             return window[0] + self.per - now
 
     def __enter__(self) -> Self:
@@ -138,3 +145,34 @@ if __name__ == "__main__":
     with RateLimitedSlack(int(sys.argv[1]), float(sys.argv[2])) as running:
         print(running.url, flush=True)
         threading.Event().wait()
+
+
+class RateLimitedSlackProcess:
+    """The same server in a process of its own, so that the clients under test do not share its
+    interpreter (and its lock): `with RateLimitedSlackProcess(50, 1.0) as slack:`."""
+
+    def __init__(self, limit: int, per: float) -> None:
+        self.limit, self.per = limit, per
+        self.url = ""
+        self._process: Any = None
+
+    def stats(self) -> dict[str, Any]:
+        import urllib.request
+
+        with urllib.request.urlopen(self.url + "_stats", timeout=10) as answer:
+            stats: dict[str, Any] = json.loads(answer.read())
+            return stats
+
+    def __enter__(self) -> Self:
+        import subprocess
+
+        self._process = subprocess.Popen([sys.executable, __file__, str(self.limit), str(self.per)],
+                                         stdout=subprocess.PIPE, text=True)
+        self.url = self._process.stdout.readline().strip()
+        assert self.url.startswith("http://127.0.0.1:"), "the fake Slack did not start"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._process.kill()
+        self._process.wait(5)
+        self._process.stdout.close()
