@@ -136,6 +136,16 @@ class LocalLimiter:
                     window.popleft()
             return wait
 
+    def note(self, key: str, rate: Rate, wait: float) -> None:
+        """Record a slot reserved elsewhere (on Redis), `wait` seconds from now: should that
+        store fail, this window carries on from it."""
+        slot = time.monotonic() + wait
+        with self._lock:
+            window = self._windows.setdefault(key, deque())
+            window.append(max(slot, window[-1]) if window else slot)
+            while len(window) > rate.limit:
+                window.popleft()
+
     def pause(self, key: str, seconds: float) -> None:
         until = time.monotonic() + seconds
         with self._lock:

@@ -23,9 +23,7 @@ import yaml
 from loopback import Reply, SlackServer
 from rate_limited_slack import RateLimitedSlackProcess, achieved
 from runtime_support import FAST, INFO_OK, TOKEN
-
-from generator import cli
-from slack_calls import (  # noqa: E402  (runtime_support put generated/ on the path)
+from slack_calls import (
     AsyncClient,
     Client,
     LocalLimiter,
@@ -35,6 +33,8 @@ from slack_calls import (  # noqa: E402  (runtime_support put generated/ on the 
     SlackRateLimitedError,
 )
 from slack_calls.resources import calls as calls_module
+
+from generator import cli
 
 SPEC = Path(__file__).resolve().parent.parent / "spec" / "calls.yaml"
 LIMIT, PER = 50, 1.0  # Tier 3, scaled from a minute to a second

@@ -139,9 +139,7 @@ class RedisLimiter:
 
     def acquire(self, key: str, rate: Rate | None, max_wait: float) -> float:
         answer = self._run(_ACQUIRE, self._keys(key), _acquire_args(rate, max_wait))
-        if answer is None:
-            return self.fallback.acquire(key, rate, max_wait)
-        return float(answer) / 1000
+        return self._slot(key, rate, max_wait, answer)
 
     def pause(self, key: str, seconds: float) -> None:
         self.fallback.pause(
@@ -159,13 +157,20 @@ class RedisLimiter:
         answer = await self._arun(
             _ACQUIRE, self._keys(key), _acquire_args(rate, max_wait)
         )
-        if answer is None:
-            return self.fallback.acquire(key, rate, max_wait)
-        return float(answer) / 1000
+        return self._slot(key, rate, max_wait, answer)
 
     async def apaused(self, key: str) -> float:
         answer = await self._arun(_PAUSED, self._keys(key)[1:], [])
         return self.fallback.paused(key) if answer is None else float(answer) / 1000
+
+    def _slot(self, key: str, rate: Rate | None, max_wait: float, answer: Any) -> float:
+        """The wait Redis answered (noting the slot in the fallback too), else the fallback's."""
+        if answer is None:
+            return self.fallback.acquire(key, rate, max_wait)
+        wait = float(answer) / 1000
+        if rate is not None and wait <= max_wait:
+            self.fallback.note(key, rate, wait)
+        return wait
 
     def close(self) -> None:
         if self._client is not None:
