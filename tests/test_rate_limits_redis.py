@@ -21,7 +21,6 @@ import redis
 from rate_limited_slack import RateLimitedSlackProcess, achieved
 from redis_server import RedisServer, require_redis_server
 from runtime_support import TOKEN
-
 from slack_calls import AsyncClient, Client, Rate, RateLimits, RedisLimiter
 
 WORKER = Path(__file__).resolve().parent / "rate_limit_worker.py"
@@ -182,8 +181,8 @@ def test_a_stalled_redis_is_left_after_its_timeout_and_taken_back_when_it_answer
         hammer(slack.url, limits, 5, 1)
     limiter.close()
     assert len(logged.at(logging.WARNING)) == 1 and "TimeoutError" in logged.at(logging.WARNING)[0]
-    assert logged.at(logging.INFO) == ["rate limits: Redis at 127.0.0.1:%d answers again; sharing them through it"
-                                       % redis_server.port]
+    assert logged.at(logging.INFO) == [
+        f"rate limits: Redis at 127.0.0.1:{redis_server.port} answers again; sharing them through it"]
 
 
 def test_a_redis_that_was_never_there_degrades_at_once(tmp_path: Path, logged: Warnings) -> None:
