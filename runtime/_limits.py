@@ -8,7 +8,8 @@ token by a keyed hash (`RateLimits.identity_of`; the token itself is never store
 
 The model is a sliding window per key: at most `Rate.limit` calls in any `Rate.per` seconds.
 A call reserves the next free slot (now, if the window has room) and sleeps until it, so calls
-are served in order and an idle client never waits for its first `limit` calls. A slot further
+are served in order and an idle client never waits for its first `limit` calls; once the window
+is full, slots are also a quarter of the average spacing apart (`SPACING`). A slot further
 away than the call may wait raises `SlackRateLimitedError` at once, without sending. When Slack
 answers 429 anyway (another app, another process without shared limits, a stricter rule), its
 `Retry-After` pauses the key for every caller of the limiter, and callers already holding a slot
@@ -64,6 +65,11 @@ class Rate:
 # A pause found still running by less than this after sleeping to a slot is over: the limiter's
 # clock (Redis's, for `RedisLimiter`) and this process's sleep may differ by a hair.
 _CLOCK_TOLERANCE = 0.002
+
+# Once a window is full, slots are at least this share of the average spacing (`per / limit`)
+# apart: calls that had to wait then go out as a short stream, in the order of their slots, not
+# all at once, so that the time each takes to reach Slack is about the same in every window.
+SPACING = 0.25
 
 # Slack's published rates per tier (https://docs.slack.dev/apis/web-api/rate-limits): minimums,
 # so a client that keeps to them is never refused for its own calls. `special` methods have a
@@ -127,8 +133,13 @@ class LocalLimiter:
                 window = self._windows[key] = deque()
             if window:
                 slot = max(slot, window[-1])  # first come, first served
-                if len(window) >= rate.limit:
-                    slot = max(slot, window[-rate.limit] + rate.per)
+                if len(window) >= rate.limit and window[-rate.limit] + rate.per > now:
+                    # full: the slot a window after the limit-th last one, and a stream, not a burst
+                    slot = max(
+                        slot,
+                        window[-rate.limit] + rate.per,
+                        window[-1] + rate.per / rate.limit * SPACING,
+                    )
             wait = slot - now
             if wait <= max_wait:
                 window.append(slot)

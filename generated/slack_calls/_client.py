@@ -27,6 +27,9 @@ class Client(BaseClient):
             raises `SlackRateLimitedError` at once.
         transport: Replaces the HTTP layer (`HttpTransport`), for instance with a
             `MockTransport` in tests.
+        rate_limits: Calls wait for a slot of their method's Slack rate instead of drawing
+            a 429: a `RateLimits` (rates, and where the windows live), True, or False. By
+            default on, except for a `base_url` on this machine and mock transports.
 
     One client may be shared between threads: kept-alive connections are pooled, each call
     takes its own. Close it (or use it in a `with` block) to close them.

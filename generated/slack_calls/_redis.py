@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import _package
-from ._limits import LocalLimiter, Rate
+from ._limits import SPACING, LocalLimiter, Rate
 
 if TYPE_CHECKING:
     import asyncio
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import redis
     import redis.asyncio
 
-# KEYS: window list, pause; ARGV: limit (0: no rate), per (ms), max wait (ms).
+# KEYS: window list, pause; ARGV: limit (0: no rate), per (ms), max wait (ms), spacing.
 # Returns the milliseconds until the slot, which is reserved only if that is at most the max wait.
 _ACQUIRE = """
 local clock = redis.call('TIME')
@@ -47,9 +47,11 @@ if limit > 0 then
   if count > 0 then
     local last = tonumber(redis.call('LINDEX', KEYS[1], -1))
     if last > slot then slot = last end
-    if count >= limit then
-      local free = tonumber(redis.call('LINDEX', KEYS[1], -limit)) + per
+    local free = count >= limit and tonumber(redis.call('LINDEX', KEYS[1], -limit)) + per
+    if free and free > now then
       if free > slot then slot = free end
+      local spaced = last + per / limit * tonumber(ARGV[4])
+      if spaced > slot then slot = spaced end
     end
   end
   if slot - now <= tonumber(ARGV[3]) then
@@ -302,9 +304,10 @@ def _logger() -> logging.Logger:
 
 
 def _acquire_args(rate: Rate | None, max_wait: float) -> list[str]:
+    wait = f"{max_wait * 1000:.3f}"
     if rate is None:
-        return ["0", "0", f"{max_wait * 1000:.3f}"]
-    return [str(rate.limit), f"{rate.per * 1000:.3f}", f"{max_wait * 1000:.3f}"]
+        return ["0", "0", wait, "0"]
+    return [str(rate.limit), f"{rate.per * 1000:.3f}", wait, str(SPACING)]
 
 
 def _describe(url: str) -> str:
