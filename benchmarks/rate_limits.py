@@ -15,7 +15,7 @@ for, in three shapes:
   `redis-server` on loopback, started here) - slack_sdk has nothing to share, each process only
   reacts to its own 429s.
 
-Contenders: the generated client with its limiter (margin 0.06 s, as in the tests), the same with
+Contenders: the generated client with its limiter (default settings but the scaled rate), the same with
 `rate_limits=False` (it retries 429s after Retry-After, up to 5 times), and slack_sdk with its
 `RateLimitErrorRetryHandler` (up to 5 retries). Printed per run: 429s Slack sent, calls that
 failed all the same, seconds, and the achieved share of the allowed rate (calls after the first
@@ -41,7 +41,6 @@ PYTHON = ENVIRONMENT / ("Scripts/python.exe" if os.name == "nt" else "bin/python
 PACKAGES = ["slack_sdk>=3.27,<4", "aiohttp>=3.9", "httpx>=0.27,<1", "redis>=5"]
 CONTENDERS = ("slack_calls limiter", "slack_calls no limiter", "slack_sdk retry handler")
 SHAPES = ("16 threads", "100 tasks", "8 processes + Redis")
-MARGIN = 0.06
 RETRIES = 5
 TOKEN = "xoxb-benchmark-workspace"
 
@@ -184,7 +183,7 @@ def sync_contender(contender: str, url: str, redis_url: str | None, limit: int, 
 
     if contender == "slack_calls limiter":
         limiter = RedisLimiter(redis_url) if redis_url else None
-        limits: RateLimits | bool = RateLimits({3: Rate(limit, per=per)}, limiter=limiter, margin=MARGIN)
+        limits: RateLimits | bool = RateLimits({3: Rate(limit, per=per)}, limiter=limiter)
     else:
         limits = False
     client = Client(TOKEN, base_url=url, rate_limits=limits, max_retries=RETRIES)
@@ -208,7 +207,7 @@ async def async_contender(contender: str, url: str, limit: int, per: float):  # 
         return (lambda: sdk.calls_info(id="R1")), nothing
     from slack_calls import AsyncClient, Rate, RateLimits
 
-    limits: RateLimits | bool = RateLimits({3: Rate(limit, per=per)}, margin=MARGIN) \
+    limits: RateLimits | bool = RateLimits({3: Rate(limit, per=per)}) \
         if contender == "slack_calls limiter" else False
     client = AsyncClient(TOKEN, base_url=url, rate_limits=limits, max_retries=RETRIES)
     await asyncio.gather(*(client.calls.end(id="warm-up", rate_limit=False) for _ in range(100)))

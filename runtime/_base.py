@@ -235,17 +235,22 @@ class BaseClient(_Settings):
         attempts.throttle = self._limits.throttle(
             endpoint.name, endpoint.tier, attempts.token, rate_limit
         )
+        throttle = attempts.throttle
         while True:
-            if attempts.throttle is not None:
+            if throttle is not None:
                 attempts.wait_for_slot()
             try:
-                response = self._transport.send(attempts.request)
-            except TRANSPORT_FAILURES as exc:
-                attempts.failed(exc)
-            else:
-                result = attempts.answered(response)
-                if result is not None:
-                    return result
+                try:
+                    response = self._transport.send(attempts.request)
+                except TRANSPORT_FAILURES as exc:
+                    attempts.failed(exc)
+                else:
+                    result = attempts.answered(response)
+                    if result is not None:
+                        return result
+            finally:
+                if throttle is not None:
+                    throttle.done()  # the slot frees a window after the answer
             time.sleep(attempts.delay)
 
 
@@ -310,17 +315,22 @@ class AsyncBaseClient(_Settings):
         attempts.throttle = self._limits.throttle(
             endpoint.name, endpoint.tier, attempts.token, rate_limit
         )
+        throttle = attempts.throttle
         while True:
-            if attempts.throttle is not None:
+            if throttle is not None:
                 await attempts.await_slot()
             try:
-                response = await self._transport.send(attempts.request)
-            except TRANSPORT_FAILURES as exc:
-                attempts.failed(exc)
-            else:
-                result = attempts.answered(response)
-                if result is not None:
-                    return result
+                try:
+                    response = await self._transport.send(attempts.request)
+                except TRANSPORT_FAILURES as exc:
+                    attempts.failed(exc)
+                else:
+                    result = attempts.answered(response)
+                    if result is not None:
+                        return result
+            finally:
+                if throttle is not None:
+                    await throttle.adone()  # the slot frees a window after the answer
             await asyncio.sleep(attempts.delay)
 
 

@@ -1,7 +1,7 @@
 """Rate limits on a Redis server: one budget and one set of pauses for every process and machine.
 
-`RedisLimiter` keeps each key's window (a list of slot times) and pause on the server and
-changes them only inside Lua scripts, which Redis runs atomically, so any number of clients
+`RedisLimiter` keeps each key's window (the calls holding a slot, and when finished calls free
+theirs) and pause on the server and changes them only inside Lua scripts, which Redis runs atomically, so any number of clients
 reserve slots without races. Every time in the scripts is the server's (`TIME`), and only
 durations leave them, so clocks that disagree between machines change nothing. Keys expire
 once their window and pause are over.
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import _package
-from ._limits import SPACING, LocalLimiter, Rate
+from ._limits import HOLD_LIMIT, POLL, LocalLimiter, Rate
 
 if TYPE_CHECKING:
     import asyncio
@@ -31,35 +31,44 @@ if TYPE_CHECKING:
     import redis
     import redis.asyncio
 
-# KEYS: window list, pause; ARGV: limit (0: no rate), per (ms), max wait (ms), spacing.
-# Returns the milliseconds until the slot, which is reserved only if that is at most the max wait.
+# KEYS: held (ticket -> when the hold lapses), frees (ticket -> when its slot frees), last
+# slot given, pause. ARGV: limit, max wait (ms), hold limit (ms), ticket, poll (ms).
+# Returns {milliseconds until the slot, "1" if reserved for the ticket, else "0"}.
 _ACQUIRE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
-local slot = now
-local pause = tonumber(redis.call('GET', KEYS[2]))
-if pause and pause > slot then slot = pause end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local limit = tonumber(ARGV[1])
-if limit > 0 then
-  local per = tonumber(ARGV[2])
-  local count = redis.call('LLEN', KEYS[1])
-  if count > 0 then
-    local last = tonumber(redis.call('LINDEX', KEYS[1], -1))
-    if last > slot then slot = last end
-    local free = count >= limit and tonumber(redis.call('LINDEX', KEYS[1], -limit)) + per
-    if free and free > now then
-      if free > slot then slot = free end
-      local spaced = last + per / limit * tonumber(ARGV[4])
-      if spaced > slot then slot = spaced end
-    end
-  end
-  if slot - now <= tonumber(ARGV[3]) then
-    redis.call('RPUSH', KEYS[1], string.format('%.3f', slot))
-    redis.call('LTRIM', KEYS[1], -limit, -1)
-    redis.call('PEXPIRE', KEYS[1], math.ceil(slot - now + per) + 1)
-  end
+local free = limit - redis.call('ZCARD', KEYS[1])
+if free <= 0 then return {ARGV[5], '0'} end
+local slot = now
+local pause = tonumber(redis.call('GET', KEYS[4]))
+if pause and pause > slot then slot = pause end
+local last = tonumber(redis.call('GET', KEYS[3]))
+if last and last > slot then slot = last end
+if redis.call('ZCARD', KEYS[2]) >= free then
+  local frees = tonumber(redis.call('ZREVRANGE', KEYS[2], free - 1, free - 1, 'WITHSCORES')[2])
+  if frees > slot then slot = frees end
 end
-return string.format('%.3f', slot - now)
+local wait = slot - now
+if wait > tonumber(ARGV[2]) then return {string.format('%.3f', wait), '0'} end
+local hold = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], string.format('%.3f', slot + hold), ARGV[4])
+redis.call('PEXPIRE', KEYS[1], math.ceil(wait + hold) + 1)
+redis.call('SET', KEYS[3], string.format('%.3f', slot), 'PX', math.ceil(wait) + 1)
+return {string.format('%.3f', wait), '1'}
+"""
+# KEYS: held, frees. ARGV: ticket, per (ms), limit. The slot frees a window from now.
+_RELEASE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local per = tonumber(ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], string.format('%.3f', now + per), ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
+redis.call('PEXPIRE', KEYS[2], math.ceil(per) + 1)
+return 1
 """
 # KEYS: pause; ARGV: milliseconds. A pause only ever grows.
 _PAUSE = """
@@ -80,6 +89,9 @@ local pause = tonumber(redis.call('GET', KEYS[1]))
 if not pause or pause <= now then return '0' end
 return string.format('%.3f', pause - now)
 """
+
+
+_SCRIPTS = (_ACQUIRE, _RELEASE, _PAUSE, _PAUSED)
 
 
 class RedisLimiter:
@@ -138,40 +150,57 @@ class RedisLimiter:
 
     # The Limiter protocol, blocking.
 
-    def acquire(self, key: str, rate: Rate | None, max_wait: float) -> float:
-        answer = self._run(_ACQUIRE, self._keys(key), _acquire_args(rate, max_wait))
-        return self._slot(key, rate, max_wait, answer)
+    def acquire(
+        self, key: str, rate: Rate, max_wait: float
+    ) -> tuple[float, str | None]:
+        ticket = _ticket()
+        answer = self._run(
+            _ACQUIRE, self._keys(key), _acquire_args(rate, max_wait, ticket)
+        )
+        return self._slot(key, rate, max_wait, ticket, answer)
+
+    def release(self, key: str, rate: Rate, ticket: str) -> None:
+        self.fallback.release(key, rate, ticket)
+        self._run(_RELEASE, self._keys(key)[:2], _release_args(rate, ticket))
 
     def pause(self, key: str, seconds: float) -> None:
-        self.fallback.pause(
-            key, seconds
-        )  # kept here too, in case Redis fails before it ends
-        self._run(_PAUSE, self._keys(key)[1:], [f"{seconds * 1000:.3f}"])
+        # kept here too, in case Redis fails before the pause is over
+        self.fallback.pause(key, seconds)
+        self._run(_PAUSE, self._keys(key)[3:], [f"{seconds * 1000:.3f}"])
 
     def paused(self, key: str) -> float:
-        answer = self._run(_PAUSED, self._keys(key)[1:], [])
+        answer = self._run(_PAUSED, self._keys(key)[3:], [])
         return self.fallback.paused(key) if answer is None else float(answer) / 1000
 
     # The same for AsyncClient, without blocking the event loop.
 
-    async def aacquire(self, key: str, rate: Rate | None, max_wait: float) -> float:
-        answer = await self._arun(
-            _ACQUIRE, self._keys(key), _acquire_args(rate, max_wait)
-        )
-        return self._slot(key, rate, max_wait, answer)
+    async def aacquire(
+        self, key: str, rate: Rate, max_wait: float
+    ) -> tuple[float, str | None]:
+        ticket = _ticket()
+        args = _acquire_args(rate, max_wait, ticket)
+        answer = await self._arun(_ACQUIRE, self._keys(key), args)
+        return self._slot(key, rate, max_wait, ticket, answer)
+
+    async def arelease(self, key: str, rate: Rate, ticket: str) -> None:
+        self.fallback.release(key, rate, ticket)
+        await self._arun(_RELEASE, self._keys(key)[:2], _release_args(rate, ticket))
 
     async def apaused(self, key: str) -> float:
-        answer = await self._arun(_PAUSED, self._keys(key)[1:], [])
+        answer = await self._arun(_PAUSED, self._keys(key)[3:], [])
         return self.fallback.paused(key) if answer is None else float(answer) / 1000
 
-    def _slot(self, key: str, rate: Rate | None, max_wait: float, answer: Any) -> float:
-        """The wait Redis answered (noting the slot in the fallback too), else the fallback's."""
+    def _slot(
+        self, key: str, rate: Rate, max_wait: float, ticket: str, answer: Any
+    ) -> tuple[float, str | None]:
+        """What Redis answered (its slot held in the fallback too), else the fallback's."""
         if answer is None:
             return self.fallback.acquire(key, rate, max_wait)
-        wait = float(answer) / 1000
-        if rate is not None and wait <= max_wait:
-            self.fallback.note(key, rate, wait)
-        return wait
+        wait = float(answer[0]) / 1000
+        if answer[1] not in (b"1", "1"):
+            return wait, None
+        self.fallback.hold(key, ticket, wait)
+        return wait, ticket
 
     def close(self) -> None:
         if self._client is not None:
@@ -185,8 +214,10 @@ class RedisLimiter:
         self.close()
 
     def _keys(self, key: str) -> list[str]:
-        base = f"{self.prefix}{{{key}}}"  # one hash slot for both, should the server be a cluster
-        return [base + ":window", base + ":pause"]
+        base = (
+            f"{self.prefix}{{{key}}}"  # one hash slot for all, should it be a cluster
+        )
+        return [base + ":held", base + ":frees", base + ":last", base + ":pause"]
 
     def _run(self, script: str, keys: list[str], args: list[str]) -> Any:
         """The script's answer, or None when Redis cannot be asked or failed (then fall back)."""
@@ -230,7 +261,7 @@ class RedisLimiter:
         scripts = getattr(self, "_sync_scripts", None)
         if scripts is None:
             scripts = self._sync_scripts = {
-                s: client.register_script(s) for s in (_ACQUIRE, _PAUSE, _PAUSED)
+                s: client.register_script(s) for s in _SCRIPTS
             }
         return scripts
 
@@ -255,7 +286,7 @@ class RedisLimiter:
                 )
             entry = self._async_clients[loop] = (
                 client,
-                {s: client.register_script(s) for s in (_ACQUIRE, _PAUSE, _PAUSED)},
+                {s: client.register_script(s) for s in _SCRIPTS},
             )
         scripts: dict[str, Any] = entry[1]
         return scripts
@@ -302,11 +333,25 @@ def _logger() -> logging.Logger:
     return logging.getLogger(_package.LOGGER_NAME)
 
 
-def _acquire_args(rate: Rate | None, max_wait: float) -> list[str]:
-    wait = f"{max_wait * 1000:.3f}"
-    if rate is None:
-        return ["0", "0", wait, "0"]
-    return [str(rate.limit), f"{rate.per * 1000:.3f}", wait, str(SPACING)]
+def _acquire_args(rate: Rate, max_wait: float, ticket: str) -> list[str]:
+    return [
+        str(rate.limit),
+        f"{max_wait * 1000:.3f}",
+        f"{HOLD_LIMIT * 1000:.3f}",
+        ticket,
+        f"{POLL * 1000:.3f}",
+    ]
+
+
+def _release_args(rate: Rate, ticket: str) -> list[str]:
+    return [ticket, f"{rate.per * 1000:.3f}", str(rate.limit)]
+
+
+def _ticket() -> str:
+    """A name for one reserved slot, unique across processes and machines."""
+    import os
+
+    return os.urandom(12).hex()
 
 
 def _describe(url: str) -> str:

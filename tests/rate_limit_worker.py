@@ -1,7 +1,7 @@
 """One worker process of the shared-budget tests and benchmark: calls `calls.info` on a fake
 Slack from THREADS threads, sharing its rate limits with other workers through Redis.
 
-    python tests/rate_limit_worker.py SLACK_URL REDIS_URL LIMIT PER MARGIN THREADS CLOCK_OFFSET
+    python tests/rate_limit_worker.py SLACK_URL REDIS_URL LIMIT PER THREADS CLOCK_OFFSET
 
 Each call takes a ticket from the Redis counter `tickets` and the run stops when `total` tickets
 are out, so the workers together make exactly that many calls. The worker waits for the key
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "generated"))
 
 
 def main() -> None:
-    slack_url, redis_url, limit, per, margin, threads, offset = sys.argv[1:8]
+    slack_url, redis_url, limit, per, threads, offset = sys.argv[1:7]
     skew = float(offset)
     if skew:
         real_time, real_monotonic = time.time, time.monotonic
@@ -42,7 +42,7 @@ def main() -> None:
     logging.getLogger("slack_calls").addHandler(Keep())
     store = redis.Redis.from_url(redis_url)
     limiter = RedisLimiter(redis_url)
-    limits = RateLimits({3: Rate(int(limit), per=float(per))}, limiter=limiter, margin=float(margin))
+    limits = RateLimits({3: Rate(int(limit), per=float(per))}, limiter=limiter)
     client = Client("xoxb-shared-workspace-token", base_url=slack_url, rate_limits=limits)
     total = int(store.get("total") or 0)
     calls = refused = 0

@@ -7,14 +7,15 @@ minute, Tier 2 20, Tier 3 50, Tier 4 100 (Slack's published minimums; some metho
 of an app in a workspace, so the client keys its bookkeeping by that identity, derived from the
 token by a keyed hash (`RateLimits.identity_of`; the token itself is never stored), and by method.
 
-The model is a sliding window per key: at most `Rate.limit` calls in any `Rate.per` seconds.
-A call reserves the next free slot (now, if the window has room) and sleeps until it, so calls
-are served in order and an idle client never waits for its first `limit` calls; once the window
-is full, slots are also a quarter of the average spacing apart (`SPACING`). A slot further
-away than the call may wait raises `SlackRateLimitedError` at once, without sending. When Slack
-answers 429 anyway (another app, another process without shared limits, a stricter rule), its
-`Retry-After` pauses the key for every caller of the limiter, and callers already holding a slot
-take a new one after the pause.
+The model is a sliding window per key: at most `Rate.limit` calls in any `Rate.per` seconds,
+where a call holds its slot from the moment it may be sent until `per` seconds after its answer
+came (or it failed): the answer comes after Slack counted the call, so however long calls take
+to reach Slack, no `per` seconds of Slack's clock see more than `limit` of them. A call reserves
+the next free slot (now, if the window has room) and sleeps until it, so an idle client never
+waits for its first `limit` calls. A slot further away than the call may wait raises
+`SlackRateLimitedError` at once, without sending. When Slack answers 429 anyway (another app,
+another process without shared limits, a stricter rule), its `Retry-After` pauses the key for
+every caller of the limiter, and callers already holding a slot take a new one after the pause.
 
 Where the windows live is the `Limiter`'s business: `LocalLimiter` (the default) keeps them in
 this process, shared by the threads of a `Client` and the tasks of an `AsyncClient`;
@@ -25,11 +26,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Tier = Literal[1, 2, 3, 4, "special"]
 # The secret of the keyed hash that turns a token into its identity. Every process sharing a
@@ -67,10 +67,11 @@ class Rate:
 # clock (Redis's, for `RedisLimiter`) and this process's sleep may differ by a hair.
 _CLOCK_TOLERANCE = 0.002
 
-# Once a window is full, slots are at least this share of the average spacing (`per / limit`)
-# apart: calls that had to wait then go out as a short stream, in the order of their slots, not
-# all at once, so that the time each takes to reach Slack is about the same in every window.
-SPACING = 0.25
+# A call in flight longer than this no longer holds its slot: it was lost without a word (a
+# process killed mid-call, with its slots on Redis), and must not hold the budget for ever.
+HOLD_LIMIT = 120.0
+# How soon to ask again for a slot when every slot is held by calls still in flight.
+POLL = 0.01
 
 # Slack's published rates per tier (https://docs.slack.dev/apis/web-api/rate-limits): minimums,
 # so a client that keeps to them is never refused for its own calls. `special` methods have a
@@ -83,15 +84,22 @@ TIER_RATES: Mapping[int | str, Rate] = MappingProxyType(
 @runtime_checkable
 class Limiter(Protocol):
     """Where the windows and pauses live. Keys are opaque strings (identity and method); a
-    limiter never sees a token. All three methods must be safe to call from many threads and
-    quick: the client sleeps, not the limiter. An `AsyncClient` awaits `aacquire(key, rate,
-    max_wait)` and `apaused(key)` instead where the limiter has them (coroutines with the same
-    meaning), so a limiter that does I/O need not block the event loop."""
+    limiter never sees a token. Every method must be safe to call from many threads and quick:
+    the client sleeps, not the limiter. An `AsyncClient` awaits `aacquire`, `arelease` and
+    `apaused` instead where the limiter has them (coroutines with the same meaning), so a
+    limiter that does I/O need not block the event loop."""
 
-    def acquire(self, key: str, rate: Rate | None, max_wait: float) -> float:
-        """Reserve the next slot of `key` under `rate` and return the seconds until it (0: send
-        now). If that is more than `max_wait`, reserve nothing and return it all the same.
-        With `rate` None, only a pause of the key makes the call wait."""
+    def acquire(
+        self, key: str, rate: Rate, max_wait: float
+    ) -> tuple[float, str | None]:
+        """Reserve the next slot of `key`: (seconds until it, a ticket for `release`).
+        (seconds, None) reserves nothing: beyond `max_wait` the slot is too far; within it,
+        every slot is held by calls in flight, so ask again after those seconds."""
+        ...
+
+    def release(self, key: str, rate: Rate, ticket: str) -> None:
+        """The call holding `ticket` is over (answered, failed, or never sent): its slot
+        frees `rate.per` seconds from now."""
         ...
 
     def pause(self, key: str, seconds: float) -> None:
@@ -103,6 +111,17 @@ class Limiter(Protocol):
         ...
 
 
+class _Window:
+    """One key's slots: the calls holding one (ticket -> start) and when finished ones free."""
+
+    __slots__ = ("frees", "held", "last")
+
+    def __init__(self) -> None:
+        self.held: dict[str, float] = {}
+        self.frees: list[float] = []  # sorted
+        self.last = 0.0  # the latest slot given: calls go in order
+
+
 class LocalLimiter:
     """The windows of this process, behind one lock; the default limiter.
 
@@ -111,52 +130,61 @@ class LocalLimiter:
     """
 
     def __init__(self) -> None:
+        import itertools
         import threading  # loaded with the first limiter, not with the package
 
         self._lock = threading.Lock()
-        self._windows: dict[str, deque[float]] = {}
+        self._windows: dict[str, _Window] = {}
         self._pauses: dict[str, float] = {}
+        self._tickets = itertools.count()
         self._next_sweep = 0.0
 
     def __repr__(self) -> str:
         return f"LocalLimiter({len(self._windows)} keys)"
 
-    def acquire(self, key: str, rate: Rate | None, max_wait: float) -> float:
+    def acquire(
+        self, key: str, rate: Rate, max_wait: float
+    ) -> tuple[float, str | None]:
         now = time.monotonic()
         with self._lock:
             if now >= self._next_sweep:
                 self._sweep(now)
-            slot = max(now, self._pauses.get(key, 0.0))
-            if rate is None:
-                return slot - now
             window = self._windows.get(key)
             if window is None:
-                window = self._windows[key] = deque()
-            if window:
-                slot = max(slot, window[-1])  # first come, first served
-                if len(window) >= rate.limit and window[-rate.limit] + rate.per > now:
-                    # full: the slot a window after the limit-th last one, and a stream, not a burst
-                    slot = max(
-                        slot,
-                        window[-rate.limit] + rate.per,
-                        window[-1] + rate.per / rate.limit * SPACING,
-                    )
+                window = self._windows[key] = _Window()
+            _expire(window, now)
+            free = rate.limit - len(window.held)
+            if free <= 0:
+                return min(POLL, max_wait), None
+            slot = max(now, self._pauses.get(key, 0.0), window.last)
+            if len(window.frees) >= free:
+                slot = max(slot, window.frees[-free])
             wait = slot - now
-            if wait <= max_wait:
-                window.append(slot)
-                while len(window) > rate.limit:
-                    window.popleft()
-            return wait
+            if wait > max_wait:
+                return wait, None
+            ticket = f"l{next(self._tickets)}"
+            window.held[ticket] = slot
+            window.last = slot
+            return wait, ticket
 
-    def note(self, key: str, rate: Rate, wait: float) -> None:
+    def release(self, key: str, rate: Rate, ticket: str) -> None:
+        import bisect
+
+        frees = time.monotonic() + rate.per
+        with self._lock:
+            window = self._windows.setdefault(key, _Window())
+            window.held.pop(ticket, None)
+            bisect.insort(window.frees, frees)
+            del window.frees[: -rate.limit]  # only the latest `limit` can matter
+
+    def hold(self, key: str, ticket: str, wait: float) -> None:
         """Record a slot reserved elsewhere (on Redis), `wait` seconds from now: should that
         store fail, this window carries on from it."""
         slot = time.monotonic() + wait
         with self._lock:
-            window = self._windows.setdefault(key, deque())
-            window.append(max(slot, window[-1]) if window else slot)
-            while len(window) > rate.limit:
-                window.popleft()
+            window = self._windows.setdefault(key, _Window())
+            window.held[ticket] = slot
+            window.last = max(window.last, slot)
 
     def pause(self, key: str, seconds: float) -> None:
         until = time.monotonic() + seconds
@@ -169,16 +197,26 @@ class LocalLimiter:
 
     def _sweep(self, now: float) -> None:
         """Forget keys whose windows and pauses are long over, so memory stays bounded."""
-        horizon = now - 3600.0  # longer than any window Slack uses
-        for key in [
-            key
-            for key, window in self._windows.items()
-            if not window or window[-1] < horizon
-        ]:
-            del self._windows[key]
+        for key, window in list(self._windows.items()):
+            _expire(window, now)
+            if not window.held and not window.frees and window.last < now:
+                del self._windows[key]
         for key in [key for key, until in self._pauses.items() if until < now]:
             del self._pauses[key]
         self._next_sweep = now + 60.0
+
+
+def _expire(window: _Window, now: float) -> None:
+    """Drop the slots that are free again, and calls lost in flight (see `HOLD_LIMIT`)."""
+    if window.frees and window.frees[0] <= now:
+        import bisect
+
+        del window.frees[: bisect.bisect_right(window.frees, now)]
+    if window.held and min(window.held.values()) < now - HOLD_LIMIT:
+        for ticket in [
+            t for t, start in window.held.items() if start < now - HOLD_LIMIT
+        ]:
+            del window.held[ticket]
 
 
 class RateLimits:
@@ -195,9 +233,8 @@ class RateLimits:
             token (for instance `"T0123-A0456"` to share one budget between the bot and the
             user token of an app, which Slack counts together).
         secret: The key of the hash that turns a token into its identity (see `DEFAULT_SECRET`).
-        margin: Seconds added to every window for the time a call takes to reach Slack, which
-            varies (a new connection's handshakes), so that calls a window apart when sent are
-            still a window apart when they arrive.
+        margin: Seconds added to every window, for a server that counts more strictly than
+            Slack (none needed for Slack: a slot is held until a window after the answer).
 
     Pass one instance to several clients to make them share their budgets.
     """
@@ -210,7 +247,7 @@ class RateLimits:
         limiter: Limiter | None = None,
         identity: str | None = None,
         secret: bytes = DEFAULT_SECRET,
-        margin: float = 1.0,
+        margin: float = 0.0,
     ) -> None:
         merged: dict[int | str, Rate | None] = {**TIER_RATES, **(tiers or {})}
         for tier, rate in merged.items():
@@ -221,7 +258,8 @@ class RateLimits:
             _check_rate(method, rate)
         if limiter is not None and not isinstance(limiter, Limiter):
             raise TypeError(
-                f"limiter must have acquire(), pause() and paused(), not {type(limiter).__name__}"
+                "limiter must have acquire(), release(), pause() and paused(),"
+                f" not {type(limiter).__name__}"
             )
         self.tiers: Mapping[int | str, Rate | None] = MappingProxyType(merged)
         self.methods: Mapping[str, Rate | None] = MappingProxyType(dict(methods or {}))
@@ -288,54 +326,94 @@ class RateLimits:
 
 
 class Throttle:
-    """One call's key, rate and limiter: what the request loops ask before each attempt."""
+    """One call's key, rate and limiter, and the slot it holds: what the request loops ask
+    before each attempt (`wait`) and tell after it (`done`)."""
 
-    __slots__ = ("key", "limiter", "rate")
+    __slots__ = ("key", "limiter", "rate", "ticket")
 
     def __init__(self, limiter: Limiter, key: str, rate: Rate | None) -> None:
         self.limiter = limiter
         self.key = key
         self.rate = rate
+        self.ticket: str | None = None
 
     def wait(self, max_wait: float) -> float:
         """Block until this call's slot; return the seconds waited, or raise `SlotTooFar`."""
+        if self.rate is None:  # no rate: only a pause holds the call
+            left = self.limiter.paused(self.key)
+            if left > max_wait:
+                raise SlotTooFar(left)
+            time.sleep(max(0.0, left))
+            return max(0.0, left)
         waited = 0.0
         while True:
-            wait = self.limiter.acquire(self.key, self.rate, max_wait - waited)
-            if wait > max_wait - waited:
+            wait, ticket = self.limiter.acquire(self.key, self.rate, max_wait - waited)
+            if ticket is None and wait > max_wait - waited:
                 raise SlotTooFar(waited + wait)
-            if wait <= 0:
-                return waited
-            time.sleep(wait)
-            waited += wait
-            if self.limiter.paused(self.key) <= _CLOCK_TOLERANCE:
-                return waited
-            # A 429 paused the key while this call slept: its slot is void, take one after the pause.
+            if wait > 0:
+                time.sleep(wait)
+                waited += wait
+            if ticket is None:
+                continue  # every slot was held by calls in flight: ask again
+            if wait > 0 and self.limiter.paused(self.key) > _CLOCK_TOLERANCE:
+                # A 429 paused the key while this call slept: its slot is void.
+                self.limiter.release(self.key, self.rate, ticket)
+                continue
+            self.ticket = ticket
+            return waited
 
     async def await_slot(self, max_wait: float) -> float:
-        """`wait`, for the event loop (a limiter with `aacquire`/`apaused` is awaited)."""
+        """`wait`, for the event loop (the limiter's coroutines are awaited where it has them)."""
         import asyncio
 
-        acquire = getattr(self.limiter, "aacquire", None)
-        paused = getattr(self.limiter, "apaused", None)
+        limiter: Any = self.limiter
+        acquire = getattr(limiter, "aacquire", None)
+        paused = getattr(limiter, "apaused", None)
+        if self.rate is None:
+            left: float = await paused(self.key) if paused else limiter.paused(self.key)
+            if left > max_wait:
+                raise SlotTooFar(left)
+            await asyncio.sleep(max(0.0, left))
+            return max(0.0, left)
         waited = 0.0
         while True:
             if acquire is not None:
-                wait: float = await acquire(self.key, self.rate, max_wait - waited)
+                wait, ticket = await acquire(self.key, self.rate, max_wait - waited)
             else:
-                wait = self.limiter.acquire(self.key, self.rate, max_wait - waited)
-            if wait > max_wait - waited:
+                wait, ticket = limiter.acquire(self.key, self.rate, max_wait - waited)
+            if ticket is None and wait > max_wait - waited:
                 raise SlotTooFar(waited + wait)
-            if wait <= 0:
-                return waited
-            await asyncio.sleep(wait)
-            waited += wait
-            if paused is not None:
-                left: float = await paused(self.key)
-            else:
-                left = self.limiter.paused(self.key)
-            if left <= _CLOCK_TOLERANCE:
-                return waited
+            if wait > 0:
+                await asyncio.sleep(wait)
+                waited += wait
+            if ticket is None:
+                continue
+            if wait > 0:
+                left = await paused(self.key) if paused else limiter.paused(self.key)
+                if left > _CLOCK_TOLERANCE:
+                    await self._arelease(ticket)
+                    continue
+            self.ticket = ticket
+            return waited
+
+    def done(self) -> None:
+        """The attempt is over: its slot frees a window from now."""
+        ticket, self.ticket = self.ticket, None
+        if ticket is not None and self.rate is not None:
+            self.limiter.release(self.key, self.rate, ticket)
+
+    async def adone(self) -> None:
+        ticket, self.ticket = self.ticket, None
+        if ticket is not None:
+            await self._arelease(ticket)
+
+    async def _arelease(self, ticket: str) -> None:
+        assert self.rate is not None
+        release = getattr(self.limiter, "arelease", None)
+        if release is not None:
+            await release(self.key, self.rate, ticket)
+        else:
+            self.limiter.release(self.key, self.rate, ticket)
 
     def pause(self, seconds: float) -> None:
         self.limiter.pause(self.key, seconds)
