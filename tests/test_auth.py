@@ -64,7 +64,7 @@ def call(package: ModuleType, server: SlackServer, path: str, reply: dict[str, A
         for attribute in path.split("."):
             method = getattr(method, attribute)
         # the spec's token is no argument of its own: `token=` is the runtime's per-call credential
-        assert list(inspect.signature(method).parameters)[-3:] == ["token", "timeout", "max_retries"]
+        assert list(inspect.signature(method).parameters)[-4:] == ["token", "timeout", "max_retries", "rate_limit"]
         method(**arguments)
     return server.requests[-1]
 
