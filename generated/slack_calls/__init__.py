@@ -18,9 +18,10 @@ from ._errors import (
     SlackTimeoutError,
     SlackTransportError,
 )
-from ._limits import Limiter, LocalLimiter, Rate, RateLimits
+from ._limits import Limiter, LocalLimiter, Rate
 from ._models import Model, SlackResponse
 from ._redis import RedisLimiter
+from ._throttle import RateLimits
 from ._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,

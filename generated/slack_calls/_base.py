@@ -38,9 +38,10 @@ from ._errors import (
     SlackTimeoutError,
     warning_codes,
 )
-from ._limits import ClientLimits, Rate, RateLimits, SlotTooFar, Throttle, Tier
+from ._limits import Rate, Tier
 from ._models import SlackResponse, to_json
 from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
+from ._throttle import ClientLimits, RateLimits, SlotTooFar, Throttle
 from ._transport import (
     TRANSPORT_FAILURES,
     AsyncHttpTransport,
@@ -351,8 +352,9 @@ class AsyncResource:
 
 class Attempts(Generic[R]):
     """One call's way through its attempts: each answer or failure either ends the call (a
-    result, or an error raised) or sets `delay` before the next attempt. No I/O, no sleeping:
-    both clients' loops drive it."""
+    result, or an error raised) or sets `delay` before the next attempt. No HTTP and no
+    sleeping of its own: both clients' loops drive it (and wait for a rate-limit slot through
+    `wait_for_slot`/`await_slot`, which the throttle does)."""
 
     def __init__(
         self,

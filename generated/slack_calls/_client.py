@@ -23,8 +23,8 @@ class Client(BaseClient):
         backoff: First wait between retries, in seconds, doubled each time up to
             `max_backoff` (less up to a quarter, at random).
         max_backoff: Longest wait between retries.
-        max_retry_after: Longest wait Slack may ask for with `Retry-After`; a longer one
-            raises `SlackRateLimitedError` at once.
+        max_retry_after: Longest wait Slack may ask for with `Retry-After`, or a call may
+            wait for its rate-limit slot; a longer one raises `SlackRateLimitedError` at once.
         transport: Replaces the HTTP layer (`HttpTransport`), for instance with a
             `MockTransport` in tests.
         rate_limits: Calls wait for a slot of their method's Slack rate instead of drawing

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._base import AsyncBaseClient, AsyncResource, BaseClient, Endpoint, Resource
-from .._limits import Rate, RateLimits
+from .._limits import Rate
+from .._throttle import RateLimits
 from ..models import CallResponse, CallUser, OkResponse
 
 _CALLS_ADD = Endpoint(
