@@ -143,19 +143,23 @@ class Throttle:
             return max(0.0, left)
         waited = 0.0
         while True:
-            wait, ticket = self.limiter.acquire(self.key, self.rate, max_wait - waited)
-            if ticket is None and wait > max_wait - waited:
+            wait, self.ticket = self.limiter.acquire(
+                self.key, self.rate, max_wait - waited
+            )
+            if self.ticket is None and wait > max_wait - waited:
                 raise SlotTooFar(waited + wait)
             if wait > 0:
-                time.sleep(wait)
+                try:
+                    time.sleep(wait)
+                except BaseException:  # interrupted: the slot is not used
+                    self.done()
+                    raise
                 waited += wait
-            if ticket is None:
+            if self.ticket is None:
                 continue  # every slot was held by calls in flight: ask again
             if wait > 0 and self.limiter.paused(self.key) > _CLOCK_TOLERANCE:
-                # A 429 paused the key while this call slept: its slot is void.
-                self.limiter.release(self.key, self.rate, ticket)
+                self.done()  # a 429 paused the key while this call slept: its slot is void
                 continue
-            self.ticket = ticket
             return waited
 
     async def await_slot(self, max_wait: float) -> float:
@@ -175,22 +179,29 @@ class Throttle:
         waited = 0.0
         while True:
             if acquire is not None:
-                wait, ticket = await acquire(self.key, self.rate, max_wait - waited)
+                wait, self.ticket = await acquire(
+                    self.key, self.rate, max_wait - waited
+                )
             else:
-                wait, ticket = limiter.acquire(self.key, self.rate, max_wait - waited)
-            if ticket is None and wait > max_wait - waited:
+                wait, self.ticket = limiter.acquire(
+                    self.key, self.rate, max_wait - waited
+                )
+            if self.ticket is None and wait > max_wait - waited:
                 raise SlotTooFar(waited + wait)
             if wait > 0:
-                await asyncio.sleep(wait)
+                try:
+                    await asyncio.sleep(wait)
+                except BaseException:  # cancelled: the slot is not used
+                    self.done()
+                    raise
                 waited += wait
-            if ticket is None:
+            if self.ticket is None:
                 continue
             if wait > 0:
                 left = await paused(self.key) if paused else limiter.paused(self.key)
                 if left > _CLOCK_TOLERANCE:
-                    await self._arelease(ticket)
+                    await self.adone()
                     continue
-            self.ticket = ticket
             return waited
 
     def done(self) -> None:
