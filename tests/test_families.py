@@ -210,7 +210,7 @@ def test_one_method_per_family_sends_the_documented_request(
         for attribute in python_path.split("."):
             method = getattr(method, attribute)
         # the spec's token is no argument of its own: `token=` is the runtime's per-call credential
-        assert list(inspect.signature(method).parameters)[-3:] == ["token", "timeout", "max_retries"]
+        assert list(inspect.signature(method).parameters)[-4:] == ["token", "timeout", "max_retries", "rate_limit"]
         response = method(**arguments)
 
     request = server.requests[-1]
