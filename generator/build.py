@@ -42,22 +42,23 @@ RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", 
 # Keyword arguments every generated method already has: `self` and the per-call options (and the
 # bounds of a paginated method's `.pages()` and `.items()`).
 RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline", "extra_args", "strict",
-                                "max_pages", "max_items"})
+                                "rate_limit", "max_pages", "max_items"})
 # Attributes of the generated clients a family cannot take.
 CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "close", "max_backoff", "max_retries",
-                               "max_retry_after", "request", "strict", "timeout"})
+                               "max_retry_after", "rate_limits", "request", "strict", "timeout"})
 # Method and child names a resource class cannot take: in its body they would hide the builtins its
 # method signatures use (`def int(...)` turns every later `int` annotation into the method).
 RESOURCE_ATTRIBUTES = frozenset({"bool", "float", "int", "str"})
 # Names the generated modules import or define besides models: a schema of that name gets "Model"
 # appended to its class name.
 RUNTIME_NAMES = frozenset({
-    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncIterator", "AsyncMockTransport", "AsyncPages",
-    "AsyncResource", "FileInput", "Iterator", "Pages", "SlackPaginationError", "SlackUploadError", "Upload",
-    "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint", "HttpTransport", "Mapping",
-    "Mismatch", "MockTransport", "Model", "Request", "Resource", "Response", "Sequence", "SlackApiError", "SlackConnectionError",
-    "SlackError", "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError",
-    "SlackTransportError", "Transport", "TypeAlias",
+    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncIterator", "AsyncMockTransport",
+    "AsyncPages", "AsyncResource", "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint",
+    "FileInput", "HttpTransport", "Iterator", "Limiter", "LocalLimiter", "Mapping", "Mismatch", "MockTransport",
+    "Model", "Pages", "Rate", "RateLimits", "RedisLimiter", "Request", "Resource", "Response", "Sequence",
+    "SlackApiError", "SlackAuthError", "SlackConnectionError", "SlackError", "SlackPaginationError",
+    "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError", "SlackTransportError",
+    "SlackUploadError", "Transport", "TypeAlias", "Upload"
 })
 # Schema keywords that change which values are valid in ways a Python type cannot say.
 UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",
@@ -522,6 +523,8 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         basic_auth=basic_auth,
         post_reason=why_post,
         pagination=pagination(types, operation, parameters, response, where),
+        rate_limit_tier=_rate_limit_tier(types, operation, where),
+        rate_limit_note=_rate_limit_note(types, operation, where),
     )
 
 
@@ -857,6 +860,26 @@ def _documented_errors(types: _Types, operation: dict[str, Any]) -> tuple[m.Erro
             error, _ = types.resolve(schema.get("properties", {}).get("error", {}))
             codes += [str(code) for code in error.get("enum", []) if isinstance(code, str)]
     return tuple(m.ErrorCode(code, "") for code in sorted(set(codes)))
+
+
+def _rate_limit_tier(types: _Types, operation: dict[str, Any], where: str) -> m.RateLimitTier | None:
+    """Slack's rate-limit tier of a method: 1 to 4, `special` (a rule of its own), or None (unknown)."""
+    tier = operation.get("x-slack-rate-limit-tier")
+    if tier is None:
+        return None
+    if tier == "special":
+        return "special"
+    if type(tier) is int and 1 <= tier <= 4:
+        return tier  # type: ignore[return-value]
+    raise types.error(f"x-slack-rate-limit-tier must be 1, 2, 3, 4 or 'special', not {tier!r}",
+                      f"{where}/x-slack-rate-limit-tier")
+
+
+def _rate_limit_note(types: _Types, operation: dict[str, Any], where: str) -> str:
+    note = operation.get("x-slack-rate-limit-note", "")
+    if not isinstance(note, str):
+        raise types.error("x-slack-rate-limit-note must be text", f"{where}/x-slack-rate-limit-note")
+    return _text(note)
 
 
 def _errors(errors: Any) -> tuple[m.ErrorCode, ...]:

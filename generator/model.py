@@ -270,6 +270,8 @@ class Enum:
 
 
 Location = Literal["query", "body"]
+RateLimitTier = Literal[1, 2, 3, 4, "special"]
+
 PagingStyle = Literal["cursor", "page"]
 
 
@@ -376,6 +378,9 @@ class Method:
     post_reason: str = ""  # why a method the spec serves over GET is sent as a POST form instead
     # pagination and file uploads (issue 14)
     pagination: Pagination | None = None
+    # rate limits (issue 15): Slack's tier for the method, from `x-slack-rate-limit-tier`
+    rate_limit_tier: RateLimitTier | None = None
+    rate_limit_note: str = ""  # `x-slack-rate-limit-note`: the text of a special rule
 
     @property
     def python_path(self) -> str:
@@ -416,6 +421,15 @@ class Method:
     @property
     def has_files(self) -> bool:
         return bool(self.file_fields)
+
+    @property
+    def rate_limit_text(self) -> str:
+        """The rate limit as the docs state it: `Tier 3`, `special: <note>`, or "" when unknown."""
+        if self.rate_limit_tier is None:
+            return ""
+        if self.rate_limit_tier == "special":
+            return f"special: {self.rate_limit_note}" if self.rate_limit_note else "special"
+        return f"Tier {self.rate_limit_tier}"
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,12 @@ from ._errors import (
     SlackTimeoutError,
     warning_codes,
 )
+from ._limits import Rate, Tier
 from ._models import SlackResponse
 from ._multipart import MultipartBody, multipart_body
 from ._package import DEFAULT_BASE_URL, LOGGER_NAME, USER_AGENT
 from ._scrub import leaks, scrub
+from ._throttle import ClientLimits, RateLimits, SlotTooFar, Throttle
 from ._transport import (
     DEFAULT_MAX_SIZE,
     TRANSPORT_FAILURES,
@@ -93,7 +95,8 @@ UNPROCESSED_STATUSES = frozenset({408, 429, 503})
 
 
 class Endpoint:
-    """How one Slack method is called: its name, HTTP verb, body encoding and credentials."""
+    """How one Slack method is called: its name, HTTP verb, body encoding, credentials and
+    rate-limit tier."""
 
     __slots__ = (
         "auth",
@@ -103,6 +106,7 @@ class Endpoint:
         "idempotent",
         "json_fields",
         "name",
+        "tier",
         "token_required",
     )
 
@@ -117,6 +121,7 @@ class Endpoint:
         idempotent: bool = False,
         auth: str = "bearer",
         files: tuple[str, ...] = (),
+        tier: Tier | None = None,
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -130,6 +135,8 @@ class Endpoint:
         # False for the few methods that take no token (OAuth exchanges, `api.test`)
         self.token_required = token_required
         self.files = files  # multipart fields that carry files (see _multipart)
+        # Slack's rate-limit tier: 1 to 4, "special", or None (unknown)
+        self.tier = tier
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
@@ -268,6 +275,7 @@ class BaseClient(_Settings):
         proxy: str | None = None,
         proxy_from_environment: bool = False,
         strict: bool = False,
+        rate_limits: RateLimits | bool | None = None,
     ) -> None:
         super().__init__(
             token,
@@ -287,6 +295,7 @@ class BaseClient(_Settings):
         if transport is not None and (proxy or proxy_from_environment):
             raise ValueError("give the proxy to the transport you pass, not the client")
         self._transport = transport or HttpTransport(proxy=self.proxy)
+        self._limits = ClientLimits(rate_limits, self.base_url, self._transport)
 
     def __enter__(self) -> Self:
         return self
@@ -310,6 +319,7 @@ class BaseClient(_Settings):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         attempts = self._attempts(
@@ -323,15 +333,25 @@ class BaseClient(_Settings):
             extra_args,
             strict,
         )
+        attempts.throttle = self._limits.throttle(
+            endpoint.name, endpoint.tier, attempts.token, rate_limit
+        )
+        throttle = attempts.throttle
         while True:
+            if throttle is not None:
+                attempts.wait_for_slot()
             try:
-                response = self._transport.send(attempts.request)
-            except TRANSPORT_FAILURES as exc:
-                attempts.failed(exc)
-            else:
-                result = attempts.answered(response)
-                if result is not None:
-                    return result
+                try:
+                    response = self._transport.send(attempts.request)
+                except TRANSPORT_FAILURES as exc:
+                    attempts.failed(exc)
+                else:
+                    result = attempts.answered(response)
+                    if result is not None:
+                        return result
+            finally:
+                if throttle is not None:
+                    throttle.done()  # the slot frees a window after the answer
             time.sleep(attempts.delay)
 
     def api_call(
@@ -393,6 +413,7 @@ class AsyncBaseClient(_Settings):
         proxy: str | None = None,
         proxy_from_environment: bool = False,
         strict: bool = False,
+        rate_limits: RateLimits | bool | None = None,
     ) -> None:
         super().__init__(
             token,
@@ -412,6 +433,7 @@ class AsyncBaseClient(_Settings):
         if transport is not None and (proxy or proxy_from_environment):
             raise ValueError("give the proxy to the transport you pass, not the client")
         self._transport = transport or AsyncHttpTransport(proxy=self.proxy)
+        self._limits = ClientLimits(rate_limits, self.base_url, self._transport)
 
     async def __aenter__(self) -> Self:
         return self
@@ -435,6 +457,7 @@ class AsyncBaseClient(_Settings):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> R:
         """Call `endpoint` with `arguments` (wire names; None means absent)."""
         import asyncio  # only async users pay for importing asyncio
@@ -450,15 +473,25 @@ class AsyncBaseClient(_Settings):
             extra_args,
             strict,
         )
+        attempts.throttle = self._limits.throttle(
+            endpoint.name, endpoint.tier, attempts.token, rate_limit
+        )
+        throttle = attempts.throttle
         while True:
+            if throttle is not None:
+                await attempts.await_slot()
             try:
-                response = await self._transport.send(attempts.request)
-            except TRANSPORT_FAILURES as exc:
-                attempts.failed(exc)
-            else:
-                result = attempts.answered(response)
-                if result is not None:
-                    return result
+                try:
+                    response = await self._transport.send(attempts.request)
+                except TRANSPORT_FAILURES as exc:
+                    attempts.failed(exc)
+                else:
+                    result = attempts.answered(response)
+                    if result is not None:
+                        return result
+            finally:
+                if throttle is not None:
+                    await throttle.adone()  # the slot frees a window after the answer
             await asyncio.sleep(attempts.delay)
 
     async def api_call(
@@ -513,8 +546,9 @@ class AsyncResource:
 
 class Attempts(Generic[R]):
     """One call's way through its attempts: each answer or failure either ends the call (a
-    result, or an error raised) or sets `delay` before the next attempt. No I/O, no sleeping:
-    both clients' loops drive it."""
+    result, or an error raised) or sets `delay` before the next attempt. No HTTP and no
+    sleeping of its own: both clients' loops drive it (and wait for a rate-limit slot through
+    `wait_for_slot`/`await_slot`, which the throttle does)."""
 
     def __init__(
         self,
@@ -535,6 +569,8 @@ class Attempts(Generic[R]):
         self.delay = 0.0
         self.waited = 0.0  # seconds of delays so far, held to `max_retry_time`
         self.strict = settings.strict
+        # where the call waits for its rate-limit slot (none: it does not wait)
+        self.throttle: Throttle | None = None
 
     def answered(self, response: Response) -> R | None:
         """The decoded result, or None to try again after `delay`; raises when the call failed."""
@@ -682,9 +718,53 @@ class Attempts(Generic[R]):
             status_code=response.status_code,
             headers=response.headers,
         )
+        if retry_after is not None and self.throttle is not None:
+            self.throttle.pause(retry_after)  # every caller of the key waits it out
         if retry_after is not None and retry_after > self.settings.max_retry_after:
             raise self._scrubbed(error)  # waiting that long is the caller's decision
         self._retry_or_raise(error, safe=True, transient=True, wait=retry_after)
+
+    def wait_for_slot(self) -> None:
+        """Sleep until the call's rate-limit slot, or raise if it is too far away."""
+        assert self.throttle is not None
+        try:
+            waited = self.throttle.wait(self.settings.max_retry_after)
+        except SlotTooFar as exc:
+            raise self._slot_too_far(exc.wait) from None
+        if waited:
+            self._waited(waited)
+
+    async def await_slot(self) -> None:
+        """`wait_for_slot`, for the event loop."""
+        assert self.throttle is not None
+        try:
+            waited = await self.throttle.await_slot(self.settings.max_retry_after)
+        except SlotTooFar as exc:
+            raise self._slot_too_far(exc.wait) from None
+        if waited:
+            self._waited(waited)
+
+    def _slot_too_far(self, wait: float) -> SlackRateLimitedError:
+        """The error for a call not sent because its slot is further than it may wait."""
+        name = self.endpoint.name
+        error = SlackRateLimitedError(
+            name,
+            retry_after=wait,
+            response={"ok": False, "error": "ratelimited"},
+            status_code=429,
+            headers={},
+        )
+        limit = self.settings.max_retry_after
+        error.args = (
+            f"{name} not sent: its rate limit has no slot for {wait:.3g} s,"
+            + f" longer than max_retry_after ({limit:g} s)",
+        )
+        return error
+
+    def _waited(self, seconds: float) -> None:
+        _logger().debug(
+            "%s waited %.3f s for its rate-limit slot", self.endpoint.name, seconds
+        )
 
     def _retry_or_raise(
         self,

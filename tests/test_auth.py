@@ -68,8 +68,8 @@ def call(package: ModuleType, server: SlackServer, path: str, reply: dict[str, A
         for attribute in path.split("."):
             method = getattr(method, attribute)
         # the spec's token is no argument of its own: `token=` is the runtime's per-call credential
-        assert list(inspect.signature(method).parameters)[-6:] == ["token", "timeout", "max_retries", "deadline",
-                                                                  "extra_args", "strict"]
+        assert list(inspect.signature(method).parameters)[-7:] == ["token", "timeout", "max_retries", "deadline",
+                                                                  "extra_args", "strict", "rate_limit"]
         method(**arguments)
     return server.requests[-1]
 

@@ -213,8 +213,8 @@ def test_one_method_per_family_sends_the_documented_request(
         for attribute in python_path.split("."):
             method = getattr(method, attribute)
         # the spec's token is no argument of its own: `token=` is the runtime's per-call credential
-        assert list(inspect.signature(method).parameters)[-6:] == ["token", "timeout", "max_retries", "deadline",
-                                                                  "extra_args", "strict"]
+        assert list(inspect.signature(method).parameters)[-7:] == ["token", "timeout", "max_retries", "deadline",
+                                                                  "extra_args", "strict", "rate_limit"]
         response = method(**arguments)
 
     request = server.requests[-1]

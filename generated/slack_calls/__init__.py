@@ -20,9 +20,12 @@ from ._errors import (
     SlackTimeoutError,
     SlackTransportError,
 )
+from ._limits import Limiter, LocalLimiter, Rate
 from ._models import Model, SlackResponse
 from ._multipart import FileInput, SlackUploadError, Upload
 from ._pages import AsyncPages, Pages, SlackPaginationError
+from ._redis import RedisLimiter
+from ._throttle import RateLimits
 from ._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
@@ -55,11 +58,16 @@ __all__ = [
     "ConnectFailed",
     "FileInput",
     "HttpTransport",
+    "Limiter",
+    "LocalLimiter",
     "Mismatch",
     "MockTransport",
     "Model",
     "OkResponse",
     "Pages",
+    "Rate",
+    "RateLimits",
+    "RedisLimiter",
     "Request",
     "Response",
     "ResponseMetadata",

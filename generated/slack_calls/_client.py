@@ -24,8 +24,8 @@ class Client(BaseClient):
         backoff: First wait between retries, in seconds, doubled each time up to
             `max_backoff` (less up to a quarter, at random); also the shortest wait.
         max_backoff: Longest wait between retries.
-        max_retry_after: Longest wait Slack may ask for with `Retry-After`; a longer one
-            raises `SlackRateLimitedError` at once.
+        max_retry_after: Longest wait Slack may ask for with `Retry-After`, or a call may
+            wait for its rate-limit slot; a longer one raises `SlackRateLimitedError` at once.
         transport: Replaces the HTTP layer (`HttpTransport`), for instance with a
             `MockTransport` in tests.
         deadline: Seconds one attempt may take in all, connecting, sending and reading
@@ -41,6 +41,9 @@ class Client(BaseClient):
         strict: Raise `SlackResponseError` when a successful answer does not match the
             spec. By default such a field is None (its value stays in `.raw`), the
             response lists it in `.mismatches`, and it is logged once at WARNING.
+        rate_limits: Calls wait for a slot of their method's Slack rate instead of drawing
+            a 429: a `RateLimits` (rates, and where the windows live), True, or False. By
+            default on, except for a `base_url` on this machine and mock transports.
 
     `api_call("method.name", arguments={...})` calls a method the spec lacks; every method
     takes `extra_args={...}` for arguments the spec lacks. Responses also read like

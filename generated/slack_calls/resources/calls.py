@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._base import AsyncBaseClient, AsyncResource, BaseClient, Endpoint, Resource
+from .._limits import Rate
+from .._throttle import RateLimits
 from ..models import CallResponse, CallUser, OkResponse
 
 _CALLS_ADD = Endpoint(
@@ -14,34 +16,40 @@ _CALLS_ADD = Endpoint(
     "POST",
     body="form",
     json_fields=("users",),
+    tier=3,
 )
 _CALLS_END = Endpoint(
     "calls.end",
     "POST",
     body="form",
+    tier=3,
 )
 _CALLS_INFO = Endpoint(
     "calls.info",
     "GET",
     body="none",
     idempotent=True,
+    tier=3,
 )
 _CALLS_PARTICIPANTS_ADD = Endpoint(
     "calls.participants.add",
     "POST",
     body="form",
     json_fields=("users",),
+    tier=3,
 )
 _CALLS_PARTICIPANTS_REMOVE = Endpoint(
     "calls.participants.remove",
     "POST",
     body="form",
     json_fields=("users",),
+    tier=3,
 )
 _CALLS_UPDATE = Endpoint(
     "calls.update",
     "POST",
     body="form",
+    tier=3,
 )
 
 
@@ -59,6 +67,7 @@ class CallsParticipants(Resource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -75,6 +84,8 @@ class CallsParticipants(Resource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -84,6 +95,7 @@ class CallsParticipants(Resource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -98,6 +110,7 @@ class CallsParticipants(Resource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     def remove(
@@ -111,6 +124,7 @@ class CallsParticipants(Resource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -127,6 +141,8 @@ class CallsParticipants(Resource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -136,6 +152,7 @@ class CallsParticipants(Resource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -150,6 +167,7 @@ class CallsParticipants(Resource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
 
@@ -179,6 +197,7 @@ class Calls(Resource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -209,6 +228,8 @@ class Calls(Resource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -218,6 +239,7 @@ class Calls(Resource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_ADD,
@@ -238,6 +260,7 @@ class Calls(Resource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     def end(
@@ -251,6 +274,7 @@ class Calls(Resource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -267,6 +291,8 @@ class Calls(Resource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -275,6 +301,7 @@ class Calls(Resource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_END,
@@ -289,6 +316,7 @@ class Calls(Resource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     def info(
@@ -301,6 +329,7 @@ class Calls(Resource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -316,6 +345,8 @@ class Calls(Resource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -324,6 +355,7 @@ class Calls(Resource):
 
         Scopes: calls:read.
         Resent after a timeout or 5xx (it only reads).
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_INFO,
@@ -337,6 +369,7 @@ class Calls(Resource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     def update(
@@ -352,6 +385,7 @@ class Calls(Resource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -374,6 +408,8 @@ class Calls(Resource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -382,6 +418,7 @@ class Calls(Resource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return self._client.request(
             _CALLS_UPDATE,
@@ -398,6 +435,7 @@ class Calls(Resource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
 
@@ -415,6 +453,7 @@ class AsyncCallsParticipants(AsyncResource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers new participants added to a Call.
 
@@ -431,6 +470,8 @@ class AsyncCallsParticipants(AsyncResource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -440,6 +481,7 @@ class AsyncCallsParticipants(AsyncResource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_ADD,
@@ -454,6 +496,7 @@ class AsyncCallsParticipants(AsyncResource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     async def remove(
@@ -467,6 +510,7 @@ class AsyncCallsParticipants(AsyncResource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Registers participants removed from a Call.
 
@@ -483,6 +527,8 @@ class AsyncCallsParticipants(AsyncResource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: bad_users, inactive_call,
@@ -492,6 +538,7 @@ class AsyncCallsParticipants(AsyncResource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_PARTICIPANTS_REMOVE,
@@ -506,6 +553,7 @@ class AsyncCallsParticipants(AsyncResource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
 
@@ -535,6 +583,7 @@ class AsyncCalls(AsyncResource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Registers a new Call.
 
@@ -565,6 +614,8 @@ class AsyncCalls(AsyncResource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -574,6 +625,7 @@ class AsyncCalls(AsyncResource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_ADD,
@@ -594,6 +646,7 @@ class AsyncCalls(AsyncResource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     async def end(
@@ -607,6 +660,7 @@ class AsyncCalls(AsyncResource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> OkResponse:
         """Ends a Call.
 
@@ -623,6 +677,8 @@ class AsyncCalls(AsyncResource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: inactive_call,
@@ -631,6 +687,7 @@ class AsyncCalls(AsyncResource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_END,
@@ -645,6 +702,7 @@ class AsyncCalls(AsyncResource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     async def info(
@@ -657,6 +715,7 @@ class AsyncCalls(AsyncResource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Returns information about a Call.
 
@@ -672,6 +731,8 @@ class AsyncCalls(AsyncResource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -680,6 +741,7 @@ class AsyncCalls(AsyncResource):
 
         Scopes: calls:read.
         Resent after a timeout or 5xx (it only reads).
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_INFO,
@@ -693,6 +755,7 @@ class AsyncCalls(AsyncResource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
     async def update(
@@ -708,6 +771,7 @@ class AsyncCalls(AsyncResource):
         deadline: float | None = None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> CallResponse:
         """Updates information about a Call.
 
@@ -730,6 +794,8 @@ class AsyncCalls(AsyncResource):
             extra_args: Arguments the spec does not know, by wire name, sent with the others.
             strict: Raise `SlackResponseError` if the answer does not match the spec
                 (default: the client's `strict`).
+            rate_limit: This call's rate limit (default: the client's `rate_limits`): a
+                `Rate`, a `RateLimits`, or False to send it without waiting for a slot.
 
         Raises:
             SlackApiError: Slack answered `ok: false` (codes: internal_error,
@@ -738,6 +804,7 @@ class AsyncCalls(AsyncResource):
 
         Scopes: calls:write.
         Never resent after a timeout or 5xx: it may have done its work.
+        Rate limit: Tier 3.
         """
         return await self._client.request(
             _CALLS_UPDATE,
@@ -754,4 +821,5 @@ class AsyncCalls(AsyncResource):
             deadline=deadline,
             extra_args=extra_args,
             strict=strict,
+            rate_limit=rate_limit,
         )
