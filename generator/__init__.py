@@ -140,7 +140,7 @@ def _client(document: Document, options: Options, out: Path, cache: Cache) -> tu
         if regenerated:
             history = advance(previous, current, report, spec_name=api.spec_name, regenerated=regenerated)
             files = _render(api, env, history, cache)
-    return with_manifest(files, document.digest, api.spec_name, template_digest(env)), found
+    return with_manifest(files, document.digest, api.spec_name, template_digest(env), history.version), found
 
 
 def _build(document: Document, options: Options, found: list[Problem]) -> Api:
@@ -156,7 +156,7 @@ def _build(document: Document, options: Options, found: list[Problem]) -> Api:
         raise SpecError([replace(problem, message=f"{problem.message} (an error in strict mode)")
                          for problem in problems])
     found += problems
-    return replace(api, spec_name=options.spec_name)
+    return replace(api, spec_name=options.spec_name, folder=options.out_name)
 
 
 def _placed(document: Document, problems: list[Problem]) -> list[Problem]:
@@ -194,7 +194,7 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
         recorded = [_read(out / name) for name in (STATE, MANIFEST)]
     except OSError:
         return ""  # a folder that cannot be read: let the real run report it
-    return digest("output", raw, options.spec.suffix, options.spec_name, options.package, *options.families, "\0",
+    return digest("output", raw, options.spec.suffix, options.spec_name, options.out_name, options.package, *options.families, "\0",
                   str(options.strict), *templates, *recorded, folder_digest(GENERATOR), versions(*DEPENDENCIES),
                   sys.version)
 

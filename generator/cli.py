@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -34,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--strict", action="store_true",
                          help="treat warnings (constructs the generator approximates) as errors")
     options.add_argument("--no-cache", action="store_true",
-                         help="neither read nor write the cache (.cache/generator/ or $GENERATOR_CACHE_DIR)")
+                         help="neither read nor write the cache ($GENERATOR_CACHE_DIR, or the user's cache directory)")
     main = argparse.ArgumentParser(
         prog="python -m generator", parents=[options],
         description="Generate a typed Python client for the Slack Web API from an OpenAPI or Swagger 2.0 spec.",
@@ -58,7 +59,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    args.argv = argv
     try:
         return _run(args)
     except GeneratorError as exc:
@@ -66,13 +69,40 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if _is_ours(exc.name):
+            return _bug(exc)
+        print(f"error: {_missing_dependency(exc.name or str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as exc:  # noqa: BLE001 - a bug: say so briefly, traceback only on request
-        if os.environ.get("GENERATOR_DEBUG"):
-            traceback.print_exc()
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
-              "this is a bug in the generator; set GENERATOR_DEBUG=1 for the traceback", file=sys.stderr)
-        return EXIT_BUG
+        return _bug(exc)
+
+
+def _bug(exc: BaseException) -> int:
+    if os.environ.get("GENERATOR_DEBUG"):
+        traceback.print_exception(exc)
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
+          "this is a bug in the generator; set GENERATOR_DEBUG=1 for the traceback", file=sys.stderr)
+    return EXIT_BUG
+
+
+# Import names of the generator's dependencies whose distribution is named otherwise.
+_DISTRIBUTIONS = {"yaml": "pyyaml", "openapi_spec_validator": "openapi-spec-validator"}
+
+
+def _is_ours(module: str | None) -> bool:
+    return module is not None and (module == __package__ or module.startswith(f"{__package__}."))
+
+
+def _missing_dependency(module: str) -> str:
+    """A dependency is missing: an installation problem (exit 2), not a bug. Say how to fix it."""
+    top = module.split(".")[0]
+    distribution = _DISTRIBUTIONS.get(top, top)
+    return (f"the Python package {distribution!r} is not installed for {sys.executable}, and the generator needs "
+            "it. In a checkout of the generator, activate its environment (`source .venv/bin/activate`, created by "
+            "`python3 scripts/dev.py generate`) or run the command through `python3 scripts/dev.py generate ...`; "
+            "elsewhere, `pip install` the generator (its folder, or a git URL of it) into the environment you use.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -95,7 +125,7 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
 
     prefix = f"{options.target}: " if named else ""
     warnings: list[Problem] = []
-    cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(options.root or Path.cwd())
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()
     try:
         if args.command == "validate":
             document = read_spec(options.spec, cache)
@@ -116,12 +146,29 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
         sys.stdout.write(unified_diff(changes))
         summary = ", ".join(f"{c.path} ({c.kind})" for c in changes)
         reasons = "".join(f"  {reason}\n" for reason in explain(changes, files, options.out))
-        print(f"{prefix}{options.out}: out of date: {summary}\n{reasons}run `python -m generator` to regenerate",
-              file=sys.stderr)
+        print(f"{prefix}{options.out}: out of date: {summary}\n{reasons}run `{_fix_command(args.argv, options)}` to "
+              "regenerate", file=sys.stderr)
         return EXIT_DRIFT
     changes = write(files, options.out)
     print(f"{prefix}{options.out}: {len(changes)} file(s) changed" if changes else f"{prefix}{options.out}: up to date")
     return EXIT_OK
+
+
+def _fix_command(argv: list[str], options: Options) -> str:
+    """The command regenerating what `--check` just checked: its flags without `--check`, and only
+    the stale target when several were checked."""
+    words: list[str] = []
+    skip = False
+    for word in argv:
+        if skip or word in ("--check", "--no-cache") or word.startswith("--target="):
+            skip = False
+            continue
+        skip = word == "--target"
+        if not skip:
+            words.append(word)
+    if options.target:
+        words += ["--target", options.target]
+    return shlex.join(["python", "-m", "generator", *words])
 
 
 def _diff(args: argparse.Namespace, options: Options) -> int:

@@ -45,14 +45,18 @@ class Provenance:
     files: dict[str, str]  # path -> sha256 of the text written there ("" for an old manifest)
 
 
-def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "") -> dict[str, str]:
-    """The files plus the manifest recording them, and the spec and templates they came from."""
+def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "",
+                  version: str = "") -> dict[str, str]:
+    """The files plus the manifest recording them, the spec and templates they came from, and the
+    client's version (so a vendored copy carrying the manifest can tell it)."""
     lines = ["# Written by `python -m generator`: what it owns (it removes stale files) and each file's sha256.\n",
              "# Check by hand with `sha256sum -c .generated-files`; `python -m generator --check` explains drift.\n"]
     if spec:
         lines.append(f"# spec sha256 {spec} {_one_line(spec_name)}".rstrip() + "\n")
     if templates:
         lines.append(f"# templates sha256 {templates}\n")
+    if version:
+        lines.append(f"# version {_one_line(version)}\n")
     lines += [f"{sha256(files[path])}  {path}\n" for path in sorted(files)]
     return {**files, MANIFEST: "".join(lines)}
 

@@ -31,7 +31,7 @@ def slack_calls() -> ModuleType:
 
 @pytest.fixture(autouse=True)
 def cache_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI caches in .cache/generator/ by default; tests use a cache of their own instead."""
+    """The CLI caches in the user's cache directory by default; tests use a cache of their own instead."""
     monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "generator-cache"))
 
 

@@ -108,3 +108,32 @@ def test_configuration_mistakes_are_usage_errors(project: Path, capsys: pytest.C
 def test_load_options_refuses_to_pick_one_of_several_targets(project: Path) -> None:
     with pytest.raises(UsageError, match="several targets are configured"):
         load_options({})
+
+
+def test_only_a_pyproject_with_a_generator_table_is_the_configuration(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From inside a generated project (which has a pyproject.toml of its own, as generated/ does)
+    the project's configuration is still found."""
+    package = project / "vendor" / "chat" / "slack_chat"
+    package.mkdir(parents=True)
+    (package.parent / "pyproject.toml").write_text('[project]\nname = "slack-chat"\n\n[tool.setuptools]\n')
+    monkeypatch.chdir(package)
+    targets = load_targets({})
+    assert [(t.target, t.spec, t.root) for t in targets] == [
+        ("chat", project / "specs" / "slack.yaml", project), ("files", project / "specs" / "slack.yaml", project)]
+
+
+def test_a_broken_pyproject_meant_for_the_generator_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.generator]\nspec = "unterminated\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="cannot read \\[tool.generator\\]"):
+        load_targets({})
+
+
+def test_the_drift_hint_regenerates_the_stale_target_only(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 0
+    (project / "vendor" / "files" / "README.md").write_text("edited\n")
+    capsys.readouterr()
+    assert cli.main(["--check"]) == 1
+    err = capsys.readouterr().err
+    assert "run `python -m generator --target files` to regenerate" in err and "--target chat" not in err

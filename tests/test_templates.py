@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from generator import cli, generate
+from generator import build_api, cli, generate
 from generator import model as m
-from generator.config import Options
-from generator.render import BUILTIN_TEMPLATES, TemplateError
+from generator.config import Options, load_options
+from generator.render import BUILTIN_TEMPLATES, FILTERS, TemplateError
 
 SPEC = ROOT / "tests" / "cases" / "auth_variants" / "spec.yaml"  # five families: admin, auth, chat, files, partner
 README = BUILTIN_TEMPLATES / "README.md"
@@ -94,3 +94,21 @@ def test_the_readme_documents_every_attribute_templates_receive(cls: type) -> No
             isinstance(value, property) or callable(value))]
     assert [name for name in public if f"`{name}`" not in section.group(0) and f"`{name}()`" not in
             section.group(0)] == []
+
+
+def test_the_readme_lists_every_filter() -> None:
+    section = re.search(r"^## Filters\n(.*?)(?=^## |\Z)", README.read_text(), re.DOTALL | re.MULTILINE)
+    assert section
+    assert [name for name in FILTERS if not re.search(rf"^- `{name}[`(]", section.group(1), re.MULTILINE)] == []
+
+
+def test_the_readme_says_which_api_attributes_are_tuples_or_lists() -> None:
+    """`api.methods` once read like a mapping; each collection says what it is."""
+    api = build_api(load_options({}, ROOT))
+    section = re.search(r"^### Api\n(.*?)(?=^##)", README.read_text(), re.DOTALL | re.MULTILINE)
+    assert section
+    bullets = {match.group(1): match.group(0) for match in re.finditer(r"^- `(\w+)`.*(?:\n  .*)*", section.group(1),
+                                                                       re.MULTILINE)}
+    wrong = [name for name in bullets if isinstance(getattr(api, name), (tuple, list))
+             and type(getattr(api, name)).__name__ not in bullets[name]]
+    assert wrong == []
