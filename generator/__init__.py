@@ -122,7 +122,7 @@ def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) 
 
 def _client(document: Document, options: Options, out: Path, cache: Cache) -> tuple[dict[str, str], list[Problem]]:
     from .diff import Report, compare, surface
-    from .output import changed_since, read_provenance, with_manifest
+    from .output import changed_since, read_provenance, warnings_digest, with_manifest
     from .release import STATE, advance, read_history
     from .render import environment, template_digest
 
@@ -140,7 +140,8 @@ def _client(document: Document, options: Options, out: Path, cache: Cache) -> tu
         if regenerated:
             history = advance(previous, current, report, spec_name=api.spec_name, regenerated=regenerated)
             files = _render(api, env, history, cache)
-    return with_manifest(files, document.digest, api.spec_name, template_digest(env), history.version), found
+    return with_manifest(files, document.digest, api.spec_name, template_digest(env), history.version,
+                         warnings_digest(found)), found
 
 
 def _build(document: Document, options: Options, found: list[Problem]) -> Api:

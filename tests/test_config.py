@@ -137,3 +137,22 @@ def test_the_drift_hint_regenerates_the_stale_target_only(project: Path, capsys:
     assert cli.main(["--check"]) == 1
     err = capsys.readouterr().err
     assert "run `python -m generator --target files` to regenerate" in err and "--target chat" not in err
+
+
+def test_check_is_quiet_about_warnings_the_last_generation_showed_but_shows_a_new_one(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    warning = "header parameter 'X-Request-Id' is not supported"
+    assert cli.main(["--target", "files"]) == 0
+    assert warning in capsys.readouterr().err  # generating always shows them
+    assert cli.main(["--check", "--target", "files"]) == 0
+    err = capsys.readouterr().err
+    assert warning not in err and "1 warning(s), unchanged since the last generation" in err
+    assert cli.main(["--check", "--target", "files", "--all-warnings"]) == 0
+    assert warning in capsys.readouterr().err
+    spec = project / "specs" / "slack.yaml"
+    spec.write_text(spec.read_text().replace(
+        "        - {name: file, in: query,", "        - {name: X-Trace, in: header, schema: {type: string}}\n"
+        "        - {name: file, in: query,", 1))
+    assert cli.main(["--check", "--target", "files"]) == 1
+    err = capsys.readouterr().err
+    assert warning in err and "header parameter 'X-Trace' is not supported" in err  # a new one: all of them
