@@ -38,7 +38,7 @@ from .models import (
     ResponseMetadata,
 )
 
-__version__ = "1.0.1"
+__version__ = "1.0.2"
 """This client's version (semantic versioning for code that calls it; see CHANGELOG.md)."""
 
 __all__ = [
