@@ -32,8 +32,8 @@ def entries(cache: Cache, kind: str) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def uncached() -> list[tuple[str, str]]:
-    return list(generate(options()).items())
+def uncached(calls_files: dict[str, str]) -> list[tuple[str, str]]:
+    return list(calls_files.items())
 
 
 @pytest.fixture

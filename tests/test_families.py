@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, MypyRun
 from loopback import SlackServer
 
 from generator import read_spec
@@ -188,10 +188,9 @@ def test_every_family_imports_with_nothing_but_the_standard_library(vendor: Path
     assert json.loads(result.stdout) == sorted(["__main__", *(package(f) for f in FAMILIES)])
 
 
-def test_every_family_passes_mypy_strict_and_ruff(vendor: Path) -> None:
+def test_every_family_passes_mypy_strict_and_ruff(vendor: Path, mypy_strict: MypyRun) -> None:
     packages = [package(family) for family in FAMILIES]
-    mypy = run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", *packages,
-               cwd=vendor)
+    mypy = mypy_strict(*packages, cwd=vendor)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     assert f"no issues found in {len(list(vendor.rglob('*.py')))} source files" in mypy.stdout
     ruff = run(sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", *packages, cwd=vendor)

@@ -10,16 +10,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import GENERATED
+from conftest import GENERATED, MypyRun
 
 
 def run(*command: str, cwd: Path = GENERATED) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
 
 
-def test_mypy_strict_passes_on_the_generated_package() -> None:
-    result = run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
-                 "slack_calls")
+def test_mypy_strict_passes_on_the_generated_package(mypy_strict: MypyRun) -> None:
+    result = mypy_strict("slack_calls", cwd=GENERATED)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
