@@ -180,6 +180,7 @@ def _fix_command(argv: list[str], options: Options) -> str:
 def _diff(args: argparse.Namespace, options: Options) -> int:
     from . import checked
     from .build import Selection, build
+    from .cache import Cache
     from .diff import Surface, compare, surface
     from .load import Document, load
     from .report import as_json, as_text
@@ -196,8 +197,10 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
     else:
         raise UsageError("diff takes OLD NEW, or --rev REV and at most one SPEC")
 
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()  # verdicts on specs seen before
+
     def client(document: Document) -> Surface:
-        return surface(build(checked(document), Selection(options.package, options.families)))
+        return surface(build(checked(document, cache), Selection(options.package, options.families)))
 
     report = compare(client(old_document), client(new_document))
     render = as_json if args.format == "json" else as_text
