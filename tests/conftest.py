@@ -1,8 +1,9 @@
 """Shared fixtures: the project's paths, the generated package, and a loopback Slack server.
 
 Expensive work is done once per session and shared: `calls_files` (the configured target,
-generated without a cache) and `mypy_strict` (every run of `mypy --strict` shares one cache, so
-the standard library's stubs are analysed once, not at every run: about 1.4 s of CPU each).
+generated without a cache), `mypy_strict` (every run of `mypy --strict` shares one cache, so the
+standard library's stubs are analysed once, not at every run: about 1.4 s of CPU each) and
+`format_cache` (black's output for each distinct text).
 New tests should use them rather than generate or type-check from scratch.
 """
 
@@ -18,6 +19,8 @@ from types import ModuleType
 
 import pytest
 from loopback import SlackServer
+
+from generator.cache import Cache
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -45,6 +48,14 @@ def calls_files() -> dict[str, str]:
     from generator.config import load_options
 
     return generate(load_options({}, ROOT))
+
+
+@pytest.fixture(scope="session")
+def format_cache(tmp_path_factory: pytest.TempPathFactory) -> Cache:
+    """For `format_files(files, format_cache)`: black formats each distinct text once per session
+    (the runtime modules every generated package shares, for one), byte-identical to formatting it
+    again (tests/test_cache.py)."""
+    return Cache(tmp_path_factory.mktemp("format-cache"))
 
 
 MypyRun = Callable[..., subprocess.CompletedProcess[str]]

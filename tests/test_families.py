@@ -27,6 +27,7 @@ from loopback import SlackServer
 
 from generator import read_spec
 from generator.build import Selection, build
+from generator.cache import Cache
 from generator.errors import Problem
 from generator.format import format_files
 from generator.model import Api
@@ -119,12 +120,12 @@ def apis() -> dict[str, Api]:
 
 
 @pytest.fixture(scope="module")
-def vendor(apis: dict[str, Api], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def vendor(apis: dict[str, Api], tmp_path_factory: pytest.TempPathFactory, format_cache: Cache) -> Path:
     """Every family's package, written side by side into one folder as a user would vendor them."""
     vendor = tmp_path_factory.mktemp("vendor")
     env = environment()
     for family, api in apis.items():
-        for path, text in format_files(render(api, env)).items():
+        for path, text in format_files(render(api, env), format_cache).items():
             if path.startswith(f"{package(family)}/"):
                 (vendor / path).parent.mkdir(parents=True, exist_ok=True)
                 (vendor / path).write_text(text, encoding="utf-8")

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def test_pip_installs_the_generated_folder_and_leaves_nothing_in_it(tmp_path: Pa
 def test_the_generator_builds_without_warnings_and_ships_every_template(tmp_path: Path) -> None:
     """setuptools once printed ~200 lines about template folders missing from `packages`."""
     root = GENERATED.parent
-    for name in ("generator", "templates"):
+    # folders installed inside the package (templates/ as generator.templates, ...)
+    mapped = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    for name in ("generator", *mapped.values()):
         shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(root / name, tmp_path / name)
@@ -64,9 +67,10 @@ def test_the_generator_builds_without_warnings_and_ships_every_template(tmp_path
     assert result.returncode == 0, result.stderr
     assert "absent from the `packages` configuration" not in result.stdout + result.stderr
     (wheel,) = (tmp_path / "dist").glob("*.whl")
-    shipped = {name.removeprefix("generator/") for name in zipfile.ZipFile(wheel).namelist()}
-    templates = {f"templates/{path}" for path in tree(root / "templates") if path.endswith(".jinja")}
-    assert templates and templates <= shipped
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"{package.replace('.', '/')}/{path}" for package, folder in mapped.items()
+                for path in tree(root / folder) if path.endswith((".jinja", ".py"))}
+    assert "generator/templates/package/models.py.jinja" in expected and expected <= shipped
 
 
 def test_templates_lay_python_out_as_black_would() -> None:
