@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except ModuleNotFoundError as exc:
-        if _is_ours(exc.name):
+        if not _is_dependency(exc):
             return _bug(exc)
         print(f"error: {_missing_dependency(exc.name or str(exc))}", file=sys.stderr)
         return EXIT_INPUT
@@ -91,10 +91,18 @@ def _bug(exc: BaseException) -> int:
 
 # Import names of the generator's dependencies whose distribution is named otherwise.
 _DISTRIBUTIONS = {"yaml": "pyyaml", "openapi_spec_validator": "openapi-spec-validator"}
+_DEPENDENCIES = frozenset({"black", "jinja2", "yaml", "openapi_spec_validator"})  # what the generator imports
 
 
-def _is_ours(module: str | None) -> bool:
-    return module is not None and (module == __package__ or module.startswith(f"{__package__}."))
+def _is_dependency(exc: ModuleNotFoundError) -> bool:
+    """Whether an installation lacks a dependency (one the generator imports, or one of theirs),
+    rather than the generator's own code importing what does not exist (a bug)."""
+    top = (exc.name or "").split(".")[0]
+    if not top or top == __package__ or top in sys.stdlib_module_names:
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    raised_by_us = bool(frames) and Path(frames[-1].filename).resolve().is_relative_to(Path(__file__).resolve().parent)
+    return top in _DEPENDENCIES or not raised_by_us
 
 
 def _missing_dependency(module: str) -> str:

@@ -214,3 +214,11 @@ def test_a_missing_dependency_says_what_to_install_or_activate_and_exits_2(tmp_p
     assert "source .venv/bin/activate" in result.stderr and "scripts/dev.py" in result.stderr
     assert "pip install" in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_module_of_the_generator_itself_is_still_a_bug(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "generator.diff", None)  # `from .diff import ...` fails
+    assert cli.main(["--check", "--no-cache"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: ModuleNotFoundError:") and "generator.diff" in err
