@@ -126,7 +126,7 @@ def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) 
 
 def _client(document: Document, options: Options, out: Path, cache: Cache) -> tuple[dict[str, str], list[Problem]]:
     from .diff import Report, compare, surface
-    from .output import changed_since, read_provenance, with_manifest
+    from .output import changed_since, read_provenance, warnings_digest, with_manifest
     from .release import STATE, advance, read_history
     from .render import environment, template_digest
 
@@ -144,7 +144,8 @@ def _client(document: Document, options: Options, out: Path, cache: Cache) -> tu
         if regenerated:
             history = advance(previous, current, report, spec_name=api.spec_name, regenerated=regenerated)
             files = _render(api, env, history, cache)
-    return with_manifest(files, document.digest, api.spec_name, template_digest(env)), found
+    return with_manifest(files, document.digest, api.spec_name, template_digest(env), history.version,
+                         warnings_digest(found)), found
 
 
 def _build(document: Document, options: Options, found: list[Problem]) -> Api:
@@ -160,7 +161,7 @@ def _build(document: Document, options: Options, found: list[Problem]) -> Api:
         raise SpecError([replace(problem, message=f"{problem.message} (an error in strict mode)")
                          for problem in problems])
     found += problems
-    return replace(api, spec_name=options.spec_name)
+    return replace(api, spec_name=options.spec_name, folder=options.out_name)
 
 
 def _placed(document: Document, problems: list[Problem]) -> list[Problem]:
@@ -199,7 +200,7 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
         recorded = [_read(out / name) for name in (STATE, MANIFEST)]
     except OSError:
         return ""  # a folder that cannot be read: let the real run report it
-    return digest("output", raw, options.spec.suffix, options.spec_name, options.package, *options.families, "\0",
+    return digest("output", raw, options.spec.suffix, options.spec_name, options.out_name, options.package, *options.families, "\0",
                   str(options.strict), *templates, *recorded, folder_digest(GENERATOR), versions(*DEPENDENCIES),
                   sys.version)
 

@@ -288,13 +288,34 @@ class _Types:
             fields.append(m.Field(py_name, wire_name, field_type, wire_name in required, nullable,
                                   _description(prop, resolved)))
         fields.sort(key=lambda f: not f.required)  # stable: spec order within each group
-        constraints = tuple(
-            " + ".join(option.get("required", [])) for option in schema.get("oneOf", []) or schema.get("anyOf", [])
-            if isinstance(option, dict) and option.get("required")
-        )
+        options = [option for option in schema.get("oneOf", []) or schema.get("anyOf", [])
+                   if isinstance(option, dict) and option.get("required")]
+        constraints = tuple(" + ".join(option["required"]) for option in options)
+        unknown = self.unknown_required(schema, where)
+        python = {wire: py for py, wire in used.items()}
+        # checked when built in code; not when an alternative names no property (it could not be given)
+        alternatives = () if unknown else tuple(tuple(python[wire] for wire in option["required"]) for option in options)
         self.models[name] = m.Model(name, _text(schema.get("description") or schema.get("title")),
-                                    tuple(fields), where, False, constraints)
+                                    tuple(fields), where, False, constraints, alternatives)
         return name
+
+    def unknown_required(self, schema: dict[str, Any], where: str) -> list[str]:
+        """Names that `required` (or a `oneOf`/`anyOf` alternative) lists but `properties` lacks: no
+        argument or field can carry them, so say so rather than drop them in silence."""
+        properties = schema.get("properties", {})
+        places = [("", schema.get("required", []))] + [
+            (f"/{key}/{index}", option.get("required", []))
+            for key in ("oneOf", "anyOf") for index, option in enumerate(schema.get(key, []) or [])
+            if isinstance(option, dict)]
+        unknown = []
+        for place, names in places:
+            missing = [n for n in names if isinstance(n, str) and n not in properties] if isinstance(names, list) else []
+            if missing:
+                listed = ", ".join(repr(n) for n in missing)
+                self.warn(f"`required` lists {listed}, which `properties` does not define; it is left out",
+                          f"{where}{place}/required")
+            unknown += missing
+        return unknown
 
     def enum(self, schema: dict[str, Any], name: str, where: str) -> m.EnumRef:
         if self.claim(name, where):
@@ -591,6 +612,8 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
         types.warn("`oneOf`/`anyOf` in a request body: the arguments are the properties listed on the body schema "
                    "itself", f"{where}/schema")
     required = set(schema.get("required", []))
+    types.unknown_required({**schema, "required": [n for n in schema.get("required", [])
+                                                   if not credentials.is_token(n, "body")]}, f"{where}/schema")
     encodings = media.get("encoding", {})
     parameters = []
     for wire_name, prop in schema.get("properties", {}).items():
@@ -785,7 +808,8 @@ def _mark_response(model: m.Model, responses: set[str], file: str) -> m.Model:
     if clash:
         raise SpecError(Problem(f"field {clash[0]!r} of {model.name} clashes with the response attribute of that "
                                 "name; the schema is used both nested and as a response", file, model.source))
-    return m.Model(model.name, model.description, model.fields, model.source, True, model.constraints)
+    return m.Model(model.name, model.description, model.fields, model.source, True, model.constraints,
+                   model.alternatives)
 
 
 def _is_error_envelope(schema: dict[str, Any]) -> bool:

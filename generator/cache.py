@@ -8,7 +8,9 @@ never change the output. Writes go to a temporary file renamed into place: concu
 whole entry or none. The cache is best effort (a folder that cannot be written just means no
 caching) and safe to delete at any time.
 
-The folder is `$GENERATOR_CACHE_DIR`, or `.cache/generator/` beside the project's pyproject.toml.
+The folder is `$GENERATOR_CACHE_DIR`, or `slack-openapi-generator/` in the user's cache directory
+(`$XDG_CACHE_HOME`, `~/.cache`, `~/Library/Caches` or `%LOCALAPPDATA%`): never inside the user's
+project, where `git add -A` would commit it. Keys are content hashes, so projects can share it.
 """
 
 from __future__ import annotations
@@ -89,6 +91,16 @@ def folder_digest(folder: Path) -> str:
     return digest(*(part for path in files for part in (path.relative_to(folder).as_posix(), path.read_bytes())))
 
 
+def user_cache_dir() -> Path:
+    """Where the platform keeps per-user caches (the XDG base directory spec on Linux and BSD)."""
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"])
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"  # the spec ignores relative paths
+
+
 @dataclass(frozen=True)
 class Cache:
     """Entries under `folder`, one subfolder per kind; `folder=None` turns caching off."""
@@ -96,10 +108,10 @@ class Cache:
     folder: Path | None = None
 
     @classmethod
-    def at_project(cls, root: Path) -> Cache:
-        """The cache of the project at `root`, or of `$GENERATOR_CACHE_DIR` when set."""
+    def for_user(cls) -> Cache:
+        """The cache in `$GENERATOR_CACHE_DIR`, else in the user's cache directory."""
         override = os.environ.get(ENVIRONMENT)
-        return cls(Path(override) if override else root / ".cache" / "generator")
+        return cls(Path(override) if override else user_cache_dir() / "slack-openapi-generator")
 
     @property
     def enabled(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -38,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--strict", action="store_true",
                          help="treat warnings (constructs the generator approximates) as errors")
     options.add_argument("--no-cache", action="store_true",
-                         help="neither read nor write the cache (.cache/generator/ or $GENERATOR_CACHE_DIR)")
+                         help="neither read nor write the cache ($GENERATOR_CACHE_DIR, or the user's cache directory)")
     main = argparse.ArgumentParser(
         prog="python -m generator", parents=[options],
         description="Generate a typed Python client for the Slack Web API from an OpenAPI or Swagger 2.0 spec.",
@@ -49,6 +50,8 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--adopt", action="store_true",
                       help="overwrite files at generated paths that the generator did not write (it refuses "
                            "otherwise) and own them from then on")
+    main.add_argument("--all-warnings", action="store_true",
+                      help="with --check, print the warnings even when the last generation already showed them")
     commands = main.add_subparsers(dest="command", metavar="{generate,validate,diff}")
     commands.add_parser("generate", parents=[options], help="generate the client (the default)")
     commands.add_parser("validate", parents=[options], help="validate the spec only")
@@ -65,7 +68,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    args.argv = argv
     try:
         return _run(args)
     except GeneratorError as exc:
@@ -73,13 +78,48 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if not _is_dependency(exc):
+            return _bug(exc)
+        print(f"error: {_missing_dependency(exc.name or str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as exc:  # noqa: BLE001 - a bug: say so briefly, traceback only on request
-        if os.environ.get("GENERATOR_DEBUG"):
-            traceback.print_exc()
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
-              "this is a bug in the generator; set GENERATOR_DEBUG=1 for the traceback", file=sys.stderr)
-        return EXIT_BUG
+        return _bug(exc)
+
+
+def _bug(exc: BaseException) -> int:
+    if os.environ.get("GENERATOR_DEBUG"):
+        traceback.print_exception(exc)
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    print(f"internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
+          "this is a bug in the generator; set GENERATOR_DEBUG=1 for the traceback", file=sys.stderr)
+    return EXIT_BUG
+
+
+# Import names of the generator's dependencies whose distribution is named otherwise.
+_DISTRIBUTIONS = {"yaml": "pyyaml", "openapi_spec_validator": "openapi-spec-validator"}
+_DEPENDENCIES = frozenset({"black", "jinja2", "yaml", "openapi_spec_validator"})  # what the generator imports
+
+
+def _is_dependency(exc: ModuleNotFoundError) -> bool:
+    """Whether an installation lacks a dependency (one the generator imports, or one of theirs),
+    rather than the generator's own code importing what does not exist (a bug)."""
+    top = (exc.name or "").split(".")[0]
+    if not top or top == __package__ or top in sys.stdlib_module_names:
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    raised_by_us = bool(frames) and Path(frames[-1].filename).resolve().is_relative_to(Path(__file__).resolve().parent)
+    return top in _DEPENDENCIES or not raised_by_us
+
+
+def _missing_dependency(module: str) -> str:
+    """A dependency is missing: an installation problem (exit 2), not a bug. Say how to fix it."""
+    top = module.split(".")[0]
+    distribution = _DISTRIBUTIONS.get(top, top)
+    return (f"the Python package {distribution!r} is not installed for {sys.executable}, and the generator needs "
+            "it. In a checkout of the generator, activate its environment (`source .venv/bin/activate`, created by "
+            "`python3 scripts/dev.py generate`) or run the command through `python3 scripts/dev.py generate ...`; "
+            "elsewhere, `pip install` the generator (its folder, or a git URL of it) into the environment you use.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -100,7 +140,7 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
     from .commit import locked
 
     prefix = f"{options.target}: " if named else ""
-    cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(options.root or Path.cwd())
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()
     try:
         if args.command == "validate":
             from . import read_spec
@@ -110,7 +150,7 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
             return EXIT_OK
         if args.check:
             with locked(options.out, shared=True):
-                return _check(options, cache, prefix)
+                return _check(args, options, cache, prefix)
         return _generate(args, options, cache, prefix)
     except GeneratorError as exc:
         if not named:
@@ -119,18 +159,23 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
         return exc.exit_code
 
 
-def _check(options: Options, cache: Cache, prefix: str) -> int:
+def _check(args: argparse.Namespace, options: Options, cache: Cache, prefix: str) -> int:
     from . import generate
     from .commit import interrupted
     from .output import compare, explain, unified_diff, unowned_in_package
 
+    fix = _fix_command(args.argv, options)
     if interrupted(options.out):
-        print(f"{prefix}{options.out}: a generator run was interrupted while writing it; "
-              "run `python -m generator` to complete it", file=sys.stderr)
+        print(f"{prefix}{options.out}: a generator run was interrupted while writing it; run `{fix}` to complete it",
+              file=sys.stderr)
         return EXIT_DRIFT
     warnings: list[Problem] = []
     files = generate(options, warnings=warnings, cache=cache)
-    _print_warnings(warnings, prefix)
+    if not args.all_warnings and _already_shown(warnings, options.out):
+        print(f"{prefix}{len(warnings)} warning(s), unchanged since the last generation (--all-warnings shows them)",
+              file=sys.stderr)
+    else:
+        _print_warnings(warnings, prefix)
     changes = compare(files, options.out)
     for path in unowned_in_package(options.out, files):
         print(f"{prefix}note: {options.out / path} is not generated; the generator leaves it alone", file=sys.stderr)
@@ -140,8 +185,7 @@ def _check(options: Options, cache: Cache, prefix: str) -> int:
     sys.stdout.write(unified_diff(changes))
     summary = ", ".join(f"{c.path} ({c.kind})" for c in changes)
     reasons = "".join(f"  {reason}\n" for reason in explain(changes, files, options.out))
-    print(f"{prefix}{options.out}: out of date: {summary}\n{reasons}run `python -m generator` to regenerate",
-          file=sys.stderr)
+    print(f"{prefix}{options.out}: out of date: {summary}\n{reasons}run `{fix}` to regenerate", file=sys.stderr)
     return EXIT_DRIFT
 
 
@@ -169,9 +213,27 @@ def _generate(args: argparse.Namespace, options: Options, cache: Cache, prefix: 
     return EXIT_OK
 
 
+def _fix_command(argv: list[str], options: Options) -> str:
+    """The command regenerating what `--check` just checked: its flags without `--check`, and only
+    the stale target when several were checked."""
+    words: list[str] = []
+    skip = False
+    for word in argv:
+        if skip or word in ("--check", "--no-cache") or word.startswith("--target="):
+            skip = False
+            continue
+        skip = word == "--target"
+        if not skip:
+            words.append(word)
+    if options.target:
+        words += ["--target", options.target]
+    return shlex.join(["python", "-m", "generator", *words])
+
+
 def _diff(args: argparse.Namespace, options: Options) -> int:
     from . import checked
     from .build import Selection, build
+    from .cache import Cache
     from .diff import Surface, compare, surface
     from .load import Document, load
     from .report import as_json, as_text
@@ -188,11 +250,13 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
     else:
         raise UsageError("diff takes OLD NEW, or --rev REV and at most one SPEC")
 
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()  # verdicts on specs seen before
+
     def client(document: Document) -> Surface:
         from . import _placed
         from .errors import SpecError
 
-        document = checked(document)
+        document = checked(document, cache)
         try:
             return surface(build(document, Selection(options.package, options.families)))
         except SpecError as exc:
@@ -208,6 +272,15 @@ def _is_revision(spec: str) -> bool:
     """`REV:PATH` names a file in git unless a file of that name exists (or it is a Windows drive)."""
     before, colon, _ = spec.partition(":")
     return bool(colon) and len(before) > 1 and not Path(spec).exists()
+
+
+def _already_shown(warnings: list[Problem], out: Path) -> bool:
+    """Whether the generation recorded in `out` had exactly these warnings (and printed them then):
+    a pre-commit `--check` then stays quiet about them, but shows every one as soon as one is new."""
+    from .output import read_provenance, warnings_digest
+
+    recorded = read_provenance(out)
+    return bool(warnings) and recorded is not None and recorded.warnings == warnings_digest(warnings)
 
 
 def _print_warnings(warnings: list[Problem], prefix: str) -> None:

@@ -37,6 +37,14 @@ class Options:
             self.root.resolve()) else spec.name
         return name.encode("utf-8", "replace").decode("utf-8")  # a file name that is not UTF-8 has surrogates
 
+    @property
+    def out_name(self) -> str:
+        """How the generated README names its own folder: relative to the project, else its name."""
+        out = self.out.resolve()
+        if self.root and out.is_relative_to(self.root.resolve()) and out != self.root.resolve():
+            return out.relative_to(self.root.resolve()).as_posix()
+        return out.name or "."
+
 
 DEFAULTS = {"spec": "spec/calls.yaml", "out": "generated", "package": "slack_calls"}
 KEYS = frozenset({"spec", "out", "package", "families", "templates", "strict"})
@@ -45,11 +53,27 @@ SINGLE_TARGET_FLAGS = ("out", "package")
 
 
 def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a `[tool.generator]` table.
+
+    Others are passed over: the generated project's own pyproject.toml (`generated/`), or that of
+    a package the user works in below their project, configures no generation."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        if candidate.is_file() and _configures_generator(candidate):
             return candidate
     return None
+
+
+def _configures_generator(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return "tool.generator" in text  # broken, but meant for us: load_targets says what is wrong
+    return isinstance(tool, dict) and "generator" in tool
 
 
 def load_options(cli: dict[str, Any], start: Path | None = None) -> Options:

@@ -8,12 +8,17 @@ so templates only lay text out and the output is byte-stable.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Literal
 
-from .naming import pascal_case
+from .naming import pascal_case, snake_case
 
 PrimitiveName = Literal["str", "int", "float", "bool", "Any"]
+
+
+# First words of Slack method names that only read (`conversations.history`, `users.getPresence`).
+READ_VERBS = frozenset({"get", "history", "info", "list", "lookup", "read", "replies", "search", "test", "view"})
 
 
 def python_string(text: str) -> str:
@@ -249,10 +254,22 @@ class Model:
     source: str  # JSON pointer of the schema it was built from
     is_response: bool  # returned by a method, so it also carries HTTP status and headers
     constraints: tuple[str, ...] = ()  # alternatives such as "slack_id", "external_id + display_name"
+    # first run (issue 16): the same alternatives as Python field names, checked when built in code
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
     @property
     def has_renamed_fields(self) -> bool:
         return any(f.renamed for f in self.fields)
+
+    @property
+    def alternative_checks(self) -> tuple[str, ...]:
+        """One Python condition per alternative, true when that alternative is given in full."""
+        return tuple(" and ".join(f"self.{name} is not None" for name in names) for names in self.alternatives)
+
+    @property
+    def alternatives_message(self) -> str:
+        """What a model built without any alternative raises, in the Python names the caller uses."""
+        return f"{self.name} needs one of: " + "; ".join(" + ".join(names) for names in self.alternatives)
 
 
 @dataclass(frozen=True)
@@ -399,6 +416,12 @@ class Method:
         return f"client.{self.python_path}({arguments})"
 
     @property
+    def reads(self) -> bool:
+        """Whether the Slack name says the method only reads (`calls.info`, `chat.getPermalink`)."""
+        verb = snake_case(self.slack_name.rsplit(".", 1)[-1]).split("_")[0]
+        return verb in READ_VERBS
+
+    @property
     def constant(self) -> str:
         """Name of the module-level endpoint description in the resource module:
         `chat.postMessage` -> `_CHAT_POST_MESSAGE`."""
@@ -529,6 +552,8 @@ class Api:
     common_errors: tuple[ErrorCode, ...]
     # recursive types (issue 10)
     aliases: tuple[Alias, ...] = ()
+    # first run (issue 16): where the generated project lives, for its README's install command
+    folder: str = "generated"  # relative to the generator's project, or just the folder's name
 
     @property
     def methods(self) -> tuple[Method, ...]:
@@ -545,6 +570,17 @@ class Api:
         """Every model and enum name, in import order."""
         names = [model.name for model in self.models] + [enum.name for enum in self.enums]
         return sorted(names + [alias.name for alias in self.aliases], key=import_order)
+
+    @property
+    def example_method(self) -> Method | None:
+        """The method documentation shows: one that only reads (by its Slack name), with the
+        fewest required arguments, so copying the example is harmless and complete."""
+        return min(self.methods, default=None, key=lambda m: (not m.reads, m.http_method != "GET",
+                                                               sum(p.required for p in m.parameters), m.slack_name))
+
+    def pip_install(self, extra: str = "") -> str:
+        """The shell argument installing the generated project from its parent folder."""
+        return shlex.quote(f"./{self.folder}" + (f"[{extra}]" if extra else ""))
 
     @property
     def distribution(self) -> str:

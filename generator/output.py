@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .cache import read_regular
 from .commit import check_confined, commit, recover
-from .errors import OutputError
+from .errors import OutputError, Problem
 
 MANIFEST = ".generated-files"
 
@@ -41,16 +41,23 @@ class Provenance:
     spec_name: str  # as generated headers name it
     templates: str  # sha256 of the template set (see `render.template_digest`)
     files: dict[str, str]  # path -> sha256 of the text written there ("" for an old manifest)
+    warnings: str = ""  # sha256 of the generation's warnings (see `warnings_digest`); "" when none
 
 
-def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "") -> dict[str, str]:
-    """The files plus the manifest recording them, and the spec and templates they came from."""
+def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "",
+                  version: str = "", warnings: str = "") -> dict[str, str]:
+    """The files plus the manifest recording them, the spec and templates they came from, and the
+    client's version (so a vendored copy carrying the manifest can tell it)."""
     lines = ["# Written by `python -m generator`: what it owns (it removes stale files) and each file's sha256.\n",
              "# Check by hand with `sha256sum -c .generated-files`; `python -m generator --check` explains drift.\n"]
     if spec:
         lines.append(f"# spec sha256 {spec} {_one_line(spec_name)}".rstrip() + "\n")
     if templates:
         lines.append(f"# templates sha256 {templates}\n")
+    if version:
+        lines.append(f"# version {_one_line(version)}\n")
+    if warnings:
+        lines.append(f"# warnings sha256 {warnings}\n")
     lines += [f"{sha256(files[path])}  {path}\n" for path in sorted(files)]
     return {**files, MANIFEST: "".join(lines)}
 
@@ -71,7 +78,7 @@ def read_provenance(out: Path) -> Provenance | None:
 
 
 def parse_manifest(text: str) -> Provenance:
-    recorded = {"spec": "", "templates": ""}
+    recorded = {"spec": "", "templates": "", "warnings": ""}
     spec_name = ""
     files: dict[str, str] = {}
     for line in text.splitlines():
@@ -83,7 +90,15 @@ def parse_manifest(text: str) -> Provenance:
         elif line:
             digest, _, path = line.partition("  ")  # the sha256sum format; a bare path in old manifests
             files[path or digest] = digest if path else ""
-    return Provenance(recorded["spec"], spec_name, recorded["templates"], files)
+    return Provenance(recorded["spec"], spec_name, recorded["templates"], files, recorded["warnings"])
+
+
+def warnings_digest(problems: list[Problem]) -> str:
+    """sha256 of what was approximated and where (not how the spec's path was typed); "" for none,
+    so `--check` can stay quiet about warnings the last generation already showed."""
+    if not problems:
+        return ""
+    return sha256("".join(sorted(f"{p.pointer}\0{p.message}\n" for p in problems)))
 
 
 def sha256(text: str) -> str:

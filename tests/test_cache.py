@@ -32,8 +32,8 @@ def entries(cache: Cache, kind: str) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def uncached() -> list[tuple[str, str]]:
-    return list(generate(options()).items())
+def uncached(calls_files: dict[str, str]) -> list[tuple[str, str]]:
+    return list(calls_files.items())
 
 
 @pytest.fixture
@@ -123,8 +123,23 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path, monkeypatch: pytest.M
     assert not folder.exists()
     assert cli.main(["--check"]) == 0
     assert (folder / "output").is_dir()
+
+
+def test_the_cache_lives_in_the_users_cache_directory_never_in_the_project(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git add -A` in a project must not pick up the cache (it once landed beside pyproject.toml)."""
+    project = tmp_path / "project"
+    (project / "spec").mkdir(parents=True)
+    shutil.copy(SPEC, project / "spec" / "calls.yaml")
+    (project / "pyproject.toml").write_text('[tool.generator]\nspec = "spec/calls.yaml"\nout = "vendor"\n')
     monkeypatch.delenv("GENERATOR_CACHE_DIR")
-    assert Cache.at_project(tmp_path).folder == tmp_path / ".cache" / "generator"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(project)
+    assert cli.main(["validate"]) == 0
+    assert (tmp_path / "xdg" / "slack-openapi-generator" / "verdict").is_dir()
+    assert sorted(p.name for p in project.iterdir()) == ["pyproject.toml", "spec"]
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # the XDG spec says to ignore it
+    assert Cache.for_user().folder == Path.home() / ".cache" / "slack-openapi-generator"
 
 
 def test_an_invalid_spec_is_reported_even_when_building_from_it_fails_first(tmp_path: Path, cache: Cache) -> None:

@@ -33,7 +33,7 @@ def in_project(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def golden_copy(tmp_path: Path) -> Path:
-    out = tmp_path / "out"
+    out = tmp_path / "generated"  # the README names its folder: the same name gives the same bytes
     shutil.copytree(GENERATED, out, ignore=shutil.ignore_patterns(*BUILD_LEFTOVERS))
     return out
 
@@ -67,7 +67,7 @@ def test_check_on_a_stale_tree_exits_1_with_a_diff_and_writes_nothing(
     assert "hand_added.py" not in captured.out  # not generated, so not drift: generating leaves it too
     assert "docs/API.md (missing)" in captured.err and "hand_added.py (extra)" not in captured.err
     assert "slack_calls/hand_added.py is not generated; the generator leaves it alone" in captured.err
-    assert "python -m generator" in captured.err
+    assert f"run `python -m generator --out {golden_copy}` to regenerate" in captured.err  # what was checked
     assert snapshot(golden_copy) == before
 
 
@@ -93,7 +93,12 @@ def test_package_and_out_options_place_the_package_by_name(tmp_path: Path) -> No
     out = tmp_path / "vendor"
     assert cli.main(["--out", str(out), "--package", "acme_calls"]) == 0
     assert (out / "acme_calls" / "resources" / "calls.py").is_file()
-    assert "from acme_calls import Client" in (out / "README.md").read_text()
+    readme = (out / "README.md").read_text()
+    assert "from acme_calls import Client" in readme
+    assert "pip install ./vendor            # the folder holding this README" in readme  # not ./generated
+    assert "pip install './vendor[async]'" in readme
+    # a complete, harmless example: a method that only reads, with its required argument
+    assert "response = client.calls.info(id=" in readme and "response = client.calls.add(" not in readme
     script = "import sys; sys.path.insert(0, sys.argv[1]); import acme_calls; print(acme_calls.Client)"
     result = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(out)], capture_output=True, text=True, check=False)
     assert result.stdout.strip() == "<class 'acme_calls._client.Client'>", result.stderr
@@ -197,3 +202,24 @@ def test_a_template_that_renders_invalid_python_changes_nothing(
     assert code == 3 and "slack_calls/_errors.py: the templates produced invalid Python" in err
     assert "def broken(:" in err  # the offending line is shown
     assert snapshot(golden_copy) == before
+
+
+def test_a_missing_dependency_says_what_to_install_or_activate_and_exits_2(tmp_path: Path) -> None:
+    """Run with a Python that lacks the generator's dependencies (no site-packages, as with the
+    system Python and no environment activated): an installation problem, not a bug."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GENERATOR_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-S", "-m", "generator", "--check", "--no-cache"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: the Python package ") and "is not installed" in result.stderr
+    assert "source .venv/bin/activate" in result.stderr and "scripts/dev.py" in result.stderr
+    assert "pip install" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_module_of_the_generator_itself_is_still_a_bug(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "generator.diff", None)  # `from .diff import ...` fails
+    assert cli.main(["--check", "--no-cache"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: ModuleNotFoundError:") and "generator.diff" in err

@@ -149,3 +149,19 @@ def test_plain_http_is_refused_except_to_loopback(slack_calls: ModuleType) -> No
         slack_calls.Client(TOKEN, base_url="http://slack.example.com/api/")
     client = slack_calls.Client(TOKEN, base_url="http://localhost:1/")
     assert TOKEN not in repr(client)
+
+
+def test_a_call_user_needs_a_slack_id_or_an_external_id_and_name(slack_calls: ModuleType) -> None:
+    """The spec's `oneOf` alternatives are checked when the model is built in code."""
+    for incomplete in ({}, {"external_id": "54321678"}, {"display_name": "Kim", "avatar_url": "https://x.example/a"}):
+        with pytest.raises(ValueError, match="CallUser needs one of: slack_id; external_id \\+ display_name"):
+            slack_calls.CallUser(**incomplete)
+    assert slack_calls.CallUser(slack_id="U0MQG83FD").slack_id == "U0MQG83FD"
+    assert slack_calls.CallUser(external_id="54321678", display_name="Kim").display_name == "Kim"
+
+
+def test_a_call_user_slack_sends_without_either_still_decodes(client: Any, server: SlackServer) -> None:
+    """The check is for code that builds models; what Slack answers is never refused for its shape."""
+    server.reply({"ok": True, "call": {**CALL, "users": [{"avatar_url": "https://x.example/a"}]}})
+    user = client.calls.info(id="R0E69JAIF").call.users[0]
+    assert (user.slack_id, user.external_id, user.avatar_url) == (None, None, "https://x.example/a")

@@ -108,3 +108,51 @@ def test_configuration_mistakes_are_usage_errors(project: Path, capsys: pytest.C
 def test_load_options_refuses_to_pick_one_of_several_targets(project: Path) -> None:
     with pytest.raises(UsageError, match="several targets are configured"):
         load_options({})
+
+
+def test_only_a_pyproject_with_a_generator_table_is_the_configuration(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From inside a generated project (which has a pyproject.toml of its own, as generated/ does)
+    the project's configuration is still found."""
+    package = project / "vendor" / "chat" / "slack_chat"
+    package.mkdir(parents=True)
+    (package.parent / "pyproject.toml").write_text('[project]\nname = "slack-chat"\n\n[tool.setuptools]\n')
+    monkeypatch.chdir(package)
+    targets = load_targets({})
+    assert [(t.target, t.spec, t.root) for t in targets] == [
+        ("chat", project / "specs" / "slack.yaml", project), ("files", project / "specs" / "slack.yaml", project)]
+
+
+def test_a_broken_pyproject_meant_for_the_generator_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.generator]\nspec = "unterminated\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="cannot read \\[tool.generator\\]"):
+        load_targets({})
+
+
+def test_the_drift_hint_regenerates_the_stale_target_only(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 0
+    (project / "vendor" / "files" / "README.md").write_text("edited\n")
+    capsys.readouterr()
+    assert cli.main(["--check"]) == 1
+    err = capsys.readouterr().err
+    assert "run `python -m generator --target files` to regenerate" in err and "--target chat" not in err
+
+
+def test_check_is_quiet_about_warnings_the_last_generation_showed_but_shows_a_new_one(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    warning = "header parameter 'X-Request-Id' is not supported"
+    assert cli.main(["--target", "files"]) == 0
+    assert warning in capsys.readouterr().err  # generating always shows them
+    assert cli.main(["--check", "--target", "files"]) == 0
+    err = capsys.readouterr().err
+    assert warning not in err and "1 warning(s), unchanged since the last generation" in err
+    assert cli.main(["--check", "--target", "files", "--all-warnings"]) == 0
+    assert warning in capsys.readouterr().err
+    spec = project / "specs" / "slack.yaml"
+    spec.write_text(spec.read_text().replace(
+        "        - {name: file, in: query,", "        - {name: X-Trace, in: header, schema: {type: string}}\n"
+        "        - {name: file, in: query,", 1))
+    assert cli.main(["--check", "--target", "files"]) == 1
+    err = capsys.readouterr().err
+    assert warning in err and "header parameter 'X-Trace' is not supported" in err  # a new one: all of them

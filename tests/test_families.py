@@ -23,11 +23,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, MypyRun
 from loopback import SlackServer
 
 from generator import read_spec
 from generator.build import Selection, build
+from generator.cache import Cache
 from generator.errors import Problem
 from generator.format import format_files
 from generator.model import Api
@@ -122,12 +123,12 @@ def apis() -> dict[str, Api]:
 
 
 @pytest.fixture(scope="module")
-def vendor(apis: dict[str, Api], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def vendor(apis: dict[str, Api], tmp_path_factory: pytest.TempPathFactory, format_cache: Cache) -> Path:
     """Every family's package, written side by side into one folder as a user would vendor them."""
     vendor = tmp_path_factory.mktemp("vendor")
     env = environment()
     for family, api in apis.items():
-        for path, text in format_files(render(api, env)).items():
+        for path, text in format_files(render(api, env), format_cache).items():
             if path.startswith(f"{package(family)}/"):
                 (vendor / path).parent.mkdir(parents=True, exist_ok=True)
                 (vendor / path).write_text(text, encoding="utf-8")
@@ -191,10 +192,9 @@ def test_every_family_imports_with_nothing_but_the_standard_library(vendor: Path
     assert json.loads(result.stdout) == sorted(["__main__", *(package(f) for f in FAMILIES)])
 
 
-def test_every_family_passes_mypy_strict_and_ruff(vendor: Path) -> None:
+def test_every_family_passes_mypy_strict_and_ruff(vendor: Path, mypy_strict: MypyRun) -> None:
     packages = [package(family) for family in FAMILIES]
-    mypy = run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", *packages,
-               cwd=vendor)
+    mypy = mypy_strict(*packages, cwd=vendor)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     assert f"no issues found in {len(list(vendor.rglob('*.py')))} source files" in mypy.stdout
     ruff = run(sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", *packages, cwd=vendor)

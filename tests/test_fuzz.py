@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import SPEC
+from conftest import SPEC, MypyRun
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,7 +85,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_mutated_specs_give_typed_code_or_one_clean_error(tmp_path: Path) -> None:
+def test_mutated_specs_give_typed_code_or_one_clean_error(tmp_path: Path, mypy_strict: MypyRun) -> None:
     generated: list[str] = []
     counter = iter(range(10**9))
 
@@ -123,7 +123,5 @@ def test_mutated_specs_give_typed_code_or_one_clean_error(tmp_path: Path) -> Non
     print(f"{next(counter)} examples, {len(generated)} generated a client")
     assert generated, "no mutation produced a client; the fuzzer is not exercising generation"
     packages = [arg for out in generated for arg in ("-p", f"fuzz{Path(out).parent.name[4:]}")]
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, *packages],
-        env={**os.environ, "MYPYPATH": os.pathsep.join(generated)}, capture_output=True, text=True, check=False)
+    result = mypy_strict(*packages, cwd=tmp_path, env={**os.environ, "MYPYPATH": os.pathsep.join(generated)})
     assert result.returncode == 0, result.stdout[-3000:]

@@ -7,18 +7,19 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
+import zipfile
 from pathlib import Path
 
-from conftest import GENERATED
+from conftest import GENERATED, MypyRun
 
 
 def run(*command: str, cwd: Path = GENERATED) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
 
 
-def test_mypy_strict_passes_on_the_generated_package() -> None:
-    result = run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
-                 "slack_calls")
+def test_mypy_strict_passes_on_the_generated_package(mypy_strict: MypyRun) -> None:
+    result = mypy_strict("slack_calls", cwd=GENERATED)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -36,14 +37,40 @@ def test_a_vendored_copy_imports_with_nothing_but_the_standard_library(tmp_path:
     assert json.loads(result.stdout) == ["__main__", "slack_calls"]
 
 
-def test_pip_installs_the_generated_folder(tmp_path: Path) -> None:
-    project = tmp_path / "project"  # a copy: building writes metadata beside the sources
+def tree(folder: Path) -> list[str]:
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*"))
+
+
+def test_pip_installs_the_generated_folder_and_leaves_nothing_in_it(tmp_path: Path) -> None:
+    project = tmp_path / "project"  # a copy, so a failure could never leave anything in generated/
     shutil.copytree(GENERATED, project, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
-    result = run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+    before = tree(project)
+    result = run(sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
                  "--target", str(tmp_path / "site"), str(project), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert tree(project) == before  # no build/ or *.egg-info/ beside the README
     installed = tmp_path / "site" / "slack_calls"
     assert (installed / "py.typed").is_file() and (installed / "resources" / "calls.py").is_file()
+
+
+def test_the_generator_builds_without_warnings_and_ships_every_template(tmp_path: Path) -> None:
+    """setuptools once printed ~200 lines about template folders missing from `packages`."""
+    root = GENERATED.parent
+    # folders installed inside the package (templates/ as generator.templates, ...)
+    mapped = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    for name in ("generator", *mapped.values()):
+        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, tmp_path / name)
+    result = run(sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation",
+                 "--wheel-dir", str(tmp_path / "dist"), str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "absent from the `packages` configuration" not in result.stdout + result.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"{package.replace('.', '/')}/{path}" for package, folder in mapped.items()
+                for path in tree(root / folder) if path.endswith((".jinja", ".py"))}
+    assert "generator/templates/package/models.py.jinja" in expected and expected <= shipped
 
 
 def test_templates_lay_python_out_as_black_would() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, MypyRun
 from loopback import SlackServer
 
 from generator import cli
@@ -101,7 +101,6 @@ def test_hostile_names_become_python_names_and_keep_their_wire_names(package: Pa
     assert not (package / "PWNED").exists()
 
 
-def test_hostile_output_passes_mypy_strict(package: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
-                             "-p", "evil"], cwd=package, capture_output=True, text=True, check=False)
+def test_hostile_output_passes_mypy_strict(package: Path, mypy_strict: MypyRun) -> None:
+    result = mypy_strict("-p", "evil", cwd=package)
     assert result.returncode == 0, result.stdout

@@ -42,7 +42,8 @@ CODE_ATTRIBUTES = frozenset({
 # Loop variables and macro arguments bound only to identifiers or to literal text of the templates.
 CODE_NAMES = frozenset({"name", "prefix", "is_async", "loop", "method", "models_import", "title", "line_length",
                         "release",
-                        "what", "wait", "walk", "head", "position", "abc_names", "upload_files"})
+                        "what", "wait", "walk", "head", "position", "abc_names", "upload_files",
+                        "check"})  # model.alternative_checks: conditions on Python field names
 
 MARK = "PWNED"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, MypyRun
 
 
-def test_generator_passes_mypy_strict() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False)
+def test_generator_passes_mypy_strict(mypy_strict: MypyRun) -> None:
+    result = mypy_strict(cwd=ROOT)  # the files and settings of [tool.mypy] in pyproject.toml
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -3,6 +3,7 @@ calls for, and the provenance (`.generated-files`) that lets `--check` say why a
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shlex
@@ -103,10 +104,19 @@ def test_first_generation_is_1_0_0_and_says_where_it_came_from(project: Path) ->
     assert headers and not any("1.0.0" in header for header in headers)  # the version lives in metadata only
 
 
+def vendored_version(project: Path) -> str:
+    """What a vendored copy (the package folder alone, without pyproject.toml) says it is."""
+    tree = ast.parse((project / "generated" / "slack_calls" / "__init__.py").read_text())
+    return next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                and [getattr(target, "id", "") for target in node.targets] == ["__version__"])
+
+
 def test_a_spec_edit_then_regeneration_adds_the_entry_and_bumps_minor(project: Path) -> None:
+    assert vendored_version(project) == "1.0.0"
     users_optional_and_a_new_method(project / "spec" / "calls.yaml")
     regenerate(project)
-    assert version(project) == "1.1.0"
+    assert version(project) == "1.1.0" == vendored_version(project)
+    assert "# version 1.1.0" in (project / "generated" / ".generated-files").read_text().splitlines()
     assert entries(project) == (
         "\n## 1.1.0\n"
         "\n### Added (compatible)\n\n"
@@ -192,6 +202,7 @@ def test_the_manifest_records_the_sha256_of_spec_templates_and_every_file(projec
     spec_sha = hashlib.sha256((project / "spec" / "calls.yaml").read_bytes()).hexdigest()
     assert f"# spec sha256 {spec_sha} spec/calls.yaml" in lines
     assert sum(line.startswith("# templates sha256 ") for line in lines) == 1
+    assert "# version 1.0.0" in lines
     listed = dict(reversed(line.split("  ", 1)) for line in lines if not line.startswith("#"))
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {".generated-files"}
     assert set(listed) == on_disk  # `sha256sum -c` format: every file, with its digest

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import GENERATED, ROOT
 
-from generator import cli, generate
+from generator import build_api, cli, generate
 from generator import model as m
-from generator.config import Options
-from generator.render import BUILTIN_RUNTIME, BUILTIN_TEMPLATES, TemplateError, runtime_modules
+from generator.config import Options, load_options
+from generator.render import BUILTIN_RUNTIME, BUILTIN_TEMPLATES, FILTERS, TemplateError, runtime_modules
 
 SPEC = ROOT / "tests" / "cases" / "auth_variants" / "spec.yaml"  # five families: admin, auth, chat, files, partner
 README = BUILTIN_TEMPLATES / "README.md"
@@ -97,9 +97,9 @@ def test_an_installed_generator_finds_its_templates_and_runtime(tmp_path: Path) 
     result = subprocess.run([sys.executable, "-I", "-c", script, str(site)], cwd=work, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stderr
-    def package(out: Path) -> dict[str, str]:
-        return {p.relative_to(out).as_posix(): p.read_text() for p in (out / "slack_calls").rglob("*.py")
-                if "__pycache__" not in p.parts}
+    def package(out: Path) -> dict[str, str]:  # less `__version__`: a fresh history starts at 1.0.0
+        return {p.relative_to(out).as_posix(): re.sub(r'(?m)^__version__ = .*$', "", p.read_text())
+                for p in (out / "slack_calls").rglob("*.py") if "__pycache__" not in p.parts}
 
     assert "slack_calls/_base.py" in package(GENERATED)
     assert package(work / "out") == package(GENERATED)
@@ -147,3 +147,21 @@ def test_the_readme_documents_every_attribute_templates_receive(cls: type) -> No
             isinstance(value, property) or callable(value))]
     assert [name for name in public if f"`{name}`" not in section.group(0) and f"`{name}()`" not in
             section.group(0)] == []
+
+
+def test_the_readme_lists_every_filter() -> None:
+    section = re.search(r"^## Filters\n(.*?)(?=^## |\Z)", README.read_text(), re.DOTALL | re.MULTILINE)
+    assert section
+    assert [name for name in FILTERS if not re.search(rf"^- `{name}[`(]", section.group(1), re.MULTILINE)] == []
+
+
+def test_the_readme_says_which_api_attributes_are_tuples_or_lists() -> None:
+    """`api.methods` once read like a mapping; each collection says what it is."""
+    api = build_api(load_options({}, ROOT))
+    section = re.search(r"^### Api\n(.*?)(?=^##)", README.read_text(), re.DOTALL | re.MULTILINE)
+    assert section
+    bullets = {match.group(1): match.group(0) for match in re.finditer(r"^- `(\w+)`.*(?:\n  .*)*", section.group(1),
+                                                                       re.MULTILINE)}
+    wrong = [name for name in bullets if isinstance(getattr(api, name), (tuple, list))
+             and type(getattr(api, name)).__name__ not in bullets[name]]
+    assert wrong == []

@@ -45,6 +45,9 @@ from .models import (
     ResponseMetadata,
 )
 
+__version__ = "1.0.5"
+"""This client's version (semantic versioning for code that calls it; see CHANGELOG.md)."""
+
 __all__ = [
     "AsyncClient",
     "AsyncHttpTransport",

@@ -120,6 +120,14 @@ class CallUser(Model):
     avatar_url: str | None = None
     """The URL of an image shown for an external user."""
 
+    def __post_init__(self) -> None:
+        # only for models built in code: decoding an answer never runs this
+        if self.slack_id is not None:
+            return
+        if self.external_id is not None and self.display_name is not None:
+            return
+        raise ValueError("CallUser needs one of: slack_id; external_id + display_name")
+
     @classmethod
     def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
         return {
