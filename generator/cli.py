@@ -28,6 +28,9 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--package", help="Python package name (default: slack_calls)")
     options.add_argument("--family", dest="families", action="append", metavar="NAME",
                          help="only methods named NAME.*; repeatable (default: all)")
+    options.add_argument("--overlay", dest="overlays", action="append", type=Path, metavar="FILE",
+                         help="OpenAPI Overlay 1.0 file applied to the spec first; repeatable, in order "
+                              "(default: overlays in [tool.generator])")
     options.add_argument("--templates", type=Path, help="folder of templates overriding the built-in ones")
     options.add_argument("--target", dest="targets", action="append", metavar="NAME",
                          help="only the target [tool.generator.targets.NAME]; repeatable (default: every target)")
@@ -90,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "reference":
         return _reference(args)
-    keys = ("spec", "out", "package", "families", "templates", "strict")
+    keys = ("spec", "out", "package", "families", "templates", "strict", "overlays")
     targets = load_targets({key: getattr(args, key, None) for key in keys}, names=getattr(args, "targets", None))
     if args.command == "diff":
         if len(targets) > 1:
@@ -101,8 +104,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
-    from . import generate, read_spec
+    from . import checked, generate, with_overlays
     from .cache import Cache
+    from .load import load
     from .output import compare, explain, unified_diff, write
 
     prefix = f"{options.target}: " if named else ""
@@ -110,7 +114,8 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
     cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(options.root or Path.cwd())
     try:
         if args.command == "validate":
-            document = read_spec(options.spec, cache)
+            document = checked(with_overlays(load(options.spec), options, warnings), cache)
+            _print_warnings(warnings, prefix)
             print(f"{prefix}{document.name}: valid")
             return EXIT_OK
         files = generate(options, warnings=warnings, cache=cache)
@@ -137,7 +142,7 @@ def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
 
 
 def _diff(args: argparse.Namespace, options: Options) -> int:
-    from . import checked
+    from . import checked, with_overlays
     from .build import Selection, build
     from .diff import Surface, compare, surface
     from .load import Document, load
@@ -156,7 +161,7 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
         raise UsageError("diff takes OLD NEW, or --rev REV and at most one SPEC")
 
     def client(document: Document) -> Surface:
-        return surface(build(checked(document), Selection(options.package, options.families)))
+        return surface(build(checked(with_overlays(document, options)), Selection(options.package, options.families)))
 
     report = compare(client(old_document), client(new_document))
     render = as_json if args.format == "json" else as_text

@@ -45,12 +45,15 @@ class Provenance:
     files: dict[str, str]  # path -> sha256 of the text written there ("" for an old manifest)
 
 
-def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "") -> dict[str, str]:
+def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "",
+                  overlays: list[tuple[str, str]] | None = None) -> dict[str, str]:
     """The files plus the manifest recording them, and the spec and templates they came from."""
     lines = ["# Written by `python -m generator`: what it owns (it removes stale files) and each file's sha256.\n",
              "# Check by hand with `sha256sum -c .generated-files`; `python -m generator --check` explains drift.\n"]
     if spec:
         lines.append(f"# spec sha256 {spec} {_one_line(spec_name)}".rstrip() + "\n")
+    for overlay, name in overlays or []:
+        lines.append(f"# overlay sha256 {overlay} {_one_line(name)}".rstrip() + "\n")
     if templates:
         lines.append(f"# templates sha256 {templates}\n")
     lines += [f"{sha256(files[path])}  {path}\n" for path in sorted(files)]

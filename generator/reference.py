@@ -284,8 +284,12 @@ def _is_structured(schema: dict[str, Any]) -> bool:
     return kind == "object" or (kind == "array" and (items.get("type") == "object" or "$ref" in items))
 
 
-def _value_schema(state: Conversion, raw: Any, file: str, where: str) -> dict[str, Any]:
-    """A reference schema (argument or output) as OpenAPI 3.1."""
+def _value_schema(state: Conversion, raw: Any, file: str, where: str, response: bool = False) -> dict[str, Any]:
+    """A reference schema (argument or output) as OpenAPI 3.1.
+
+    A response schema is loosened where the reference over-fits the one example it was drawn
+    from: no field but `ok` is required, alternatives are `anyOf` (shapes may overlap), and a
+    one-value `enum` is no enum."""
     if not isinstance(raw, dict):
         return {}
     if isinstance(raw.get("schema"), str):
@@ -295,32 +299,32 @@ def _value_schema(state: Conversion, raw: Any, file: str, where: str) -> dict[st
     result: dict[str, Any] = {}
     for key in ("anyOf", "oneOf"):
         if isinstance(raw.get(key), list):
-            options = [_value_schema(state, option, file, f"{where}/{key}/{index}")
+            options = [_value_schema(state, option, file, f"{where}/{key}/{index}", response)
                        for index, option in enumerate(raw[key])]
             unique = [o for i, o in enumerate(options) if o not in options[:i]]
-            return unique[0] if len(unique) == 1 else {key: unique}
+            return unique[0] if len(unique) == 1 else {"anyOf" if response else key: unique}
     kind = raw.get("type")
     if isinstance(kind, str | list):
         result["type"] = kind
-    if isinstance(raw.get("enum"), list) and raw["enum"]:
+    if isinstance(raw.get("enum"), list) and len(raw["enum"]) > (1 if response else 0):
         result["enum"] = raw["enum"]
     if kind == "array" or "items" in raw:
         result["type"] = "array"
-        result["items"] = _value_schema(state, raw.get("items"), file, f"{where}/items")
+        result["items"] = _value_schema(state, raw.get("items"), file, f"{where}/items", response)
     if isinstance(raw.get("properties"), dict):
         result.setdefault("type", "object")
-        if raw.get("required") and isinstance(raw["required"], list):
+        if raw.get("required") and isinstance(raw["required"], list) and not response:
             result["required"] = [p for p in raw["required"] if p in raw["properties"]]
-        result["properties"] = {prop: _described(state, value, file, f"{where}/properties/{prop}")
+        result["properties"] = {prop: _described(state, value, file, f"{where}/properties/{prop}", response)
                                 for prop, value in raw["properties"].items()}
     if isinstance(raw.get("additionalProperties"), dict):
         result["additionalProperties"] = _value_schema(state, raw["additionalProperties"], file,
-                                                       f"{where}/additionalProperties")
+                                                       f"{where}/additionalProperties", response)
     return result
 
 
-def _described(state: Conversion, raw: Any, file: str, where: str) -> dict[str, Any]:
-    schema = _value_schema(state, raw, file, where)
+def _described(state: Conversion, raw: Any, file: str, where: str, response: bool) -> dict[str, Any]:
+    schema = _value_schema(state, raw, file, where, response)
     text = (raw.get("desc") or raw.get("title")) if isinstance(raw, dict) else None
     if text and "$ref" not in schema:
         return {"description": str(text).strip(), **schema}
@@ -329,23 +333,23 @@ def _described(state: Conversion, raw: Any, file: str, where: str) -> dict[str, 
 
 def _output(state: Conversion, raw: dict[str, Any], file: str) -> dict[str, Any]:
     """The success envelope: the reference's output, always with `ok` and the common fields."""
-    schema = _value_schema(state, raw, file, "/output")
+    schema = _value_schema(state, raw, file, "/output", response=True)
     if "$ref" in schema:  # the response is the named object itself, envelope and all
         schema = state.schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
     if schema.get("type") not in (None, "object"):
         state.warn("the output is not an object with properties; only the envelope is typed", file, "/output")
         schema = {}
-    properties = dict(schema.get("properties") or {})
-    properties["ok"] = {"type": "boolean", "const": True, "description": "Always `true` on success."}
+    properties = {"ok": {"type": "boolean", "const": True, "description": "Always `true` on success."},
+                  **{name: value for name, value in (schema.get("properties") or {}).items() if name != "ok"}}
     properties.setdefault("warning", {"type": "string", "description": "Comma-separated warning codes."})
     properties.setdefault("response_metadata", {"$ref": "#/components/schemas/ResponseMetadata"})
-    required = ["ok", *[name for name in schema.get("required") or [] if name != "ok"]]
-    return {"type": "object", "required": required, "properties": dict(sorted(properties.items()))}
+    return {"type": "object", "required": ["ok"], "properties": properties}
 
 
 def _paginate(arguments: dict[str, tuple[dict[str, Any], bool]], output: dict[str, Any],
               examples: dict[str, Any]) -> dict[str, str] | None:
-    lists = [name for name, schema in output["properties"].items() if schema.get("type") == "array"]
+    arrays = {name: schema for name, schema in output["properties"].items() if schema.get("type") == "array"}
+    lists = sorted(arrays, key=lambda name: not _is_structured(arrays[name]))  # lists of objects first
     if not lists:
         return None
     if "cursor" in arguments:

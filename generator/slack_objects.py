@@ -173,8 +173,10 @@ class Legacy:
         if isinstance(items, list):  # Swagger 2.0 tuple items: one of several shapes
             return self._one_of([self.schema(item) for item in items], node)
         for key, value in node.items():
-            if key in ("type", "enum", "description"):
+            if key in ("type", "description"):
                 result[key] = value
+            elif key == "enum" and len(value) > 1 and all(isinstance(v, str) for v in value):
+                result[key] = value  # not `enum: [false]`: one value seen once is no enum
             elif key == "title" and "description" not in node:
                 result["description"] = value
             elif key == "properties":
