@@ -8,6 +8,7 @@ so templates only lay text out and the output is byte-stable.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,11 +144,11 @@ class UnionOf:
 
     @property
     def annotation(self) -> str:
-        return " | ".join(option.annotation for option in self.options)
+        return _union(option.annotation for option in self.options)
 
     @property
     def input_annotation(self) -> str:
-        return " | ".join(dict.fromkeys(option.input_annotation for option in self.options))
+        return _union(option.input_annotation for option in self.options)
 
     @property
     def decoder(self) -> str:
@@ -155,6 +156,21 @@ class UnionOf:
 
 
 Type = Primitive | ListOf | MapOf | ModelRef | EnumRef | UnionOf
+
+
+def _union(annotations: Iterable[str]) -> str:
+    """`A | B` from members that may be unions themselves (an enum is `Name | str`), each member
+    once: `Before | str | str` is a lint error in the generated code."""
+    members: list[str] = []
+    for annotation in annotations:
+        depth, start = 0, 0
+        for index, char in enumerate(annotation):
+            depth += (char == "[") - (char == "]")
+            if depth == 0 and annotation.startswith(" | ", index):
+                members.append(annotation[start:index])
+                start = index + 3
+        members.append(annotation[start:])
+    return " | ".join(dict.fromkeys(members))
 
 
 @dataclass(frozen=True)
