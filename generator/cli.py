@@ -171,6 +171,7 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
 
 def _reference(args: argparse.Namespace) -> int:
     """Convert, validate the result as any spec, then write it (only if it changed)."""
+    from .cache import Cache
     from .load import display_name, parse
     from .output import write
     from .reference import convert
@@ -181,7 +182,8 @@ def _reference(args: argparse.Namespace) -> int:
     out: Path = args.reference_out
     command = f"python -m generator reference {folder.name} --out {display_name(out)}"
     text, warnings = convert(folder, legacy if legacy.is_file() else None, command)
-    validate(parse(text.encode(), display_name(out), out))
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.at_project(Path.cwd())
+    validate(parse(text.encode(), display_name(out), out), cache)
     _print_warnings(warnings, "")
     changes = write({out.name: text}, out.parent)
     print(f"{display_name(out)}: {'written' if changes else 'up to date'} ({len(warnings)} warning(s))")
