@@ -42,6 +42,10 @@ READ_VERBS = ("list", "info", "get", "history", "replies", "members", "lookup", 
 # Descriptions that say an argument's value is JSON.
 JSON_WORDS = re.compile(r"\bJSON\b", re.IGNORECASE)
 COMMON_ERRORS = "x-slack-common-errors"
+# Words of the reference's schema language; a mapping with none of them is a slip (see `_value_schema`).
+KEYWORDS = frozenset({"type", "properties", "items", "anyOf", "oneOf", "allOf", "schema", "enum", "desc", "title",
+                      "subtype", "example", "default", "required", "additionalProperties", "minItems", "maxItems",
+                      "disableShapeUnification"})
 
 
 @dataclass
@@ -78,10 +82,13 @@ class Conversion:
         schemas = dict(self.schemas)
         if self.legacy is not None:
             schemas.update(self.legacy.components)
-        text = json.dumps(schemas)
-        for name, schema in SUPPORT.items():
-            if f'"#/components/schemas/{name}"' in text:
-                schemas.setdefault(name, schema)
+        while True:  # supporting schemas, and those they refer to in turn
+            text = json.dumps(schemas)
+            missing = {name: schema for name, schema in SUPPORT.items()
+                       if name not in schemas and f'"#/components/schemas/{name}"' in text}
+            if not missing:
+                break
+            schemas.update(missing)
         return dict(sorted(schemas.items()))
 
 
@@ -303,6 +310,10 @@ def _value_schema(state: Conversion, raw: Any, file: str, where: str, response: 
                        for index, option in enumerate(raw[key])]
             unique = [o for i, o in enumerate(options) if o not in options[:i]]
             return unique[0] if len(unique) == 1 else {"anyOf" if response else key: unique}
+    if raw and not KEYWORDS & set(raw) and all(isinstance(value, dict) for value in raw.values()):
+        state.warn("an object written without `properties` (its fields directly inside); read as its properties",
+                   file, where)
+        raw = {"type": "object", "properties": raw}
     kind = raw.get("type")
     if isinstance(kind, str | list):
         result["type"] = kind
