@@ -32,9 +32,9 @@ from ._transport import (
 )
 from .models import (
     Call,
+    CallChangedResponse,
     CallResponse,
     CallUser,
-    OkResponse,
     ResponseMetadata,
 )
 
@@ -44,6 +44,7 @@ __all__ = [
     "AsyncMockTransport",
     "AsyncTransport",
     "Call",
+    "CallChangedResponse",
     "CallResponse",
     "CallUser",
     "Client",
@@ -51,7 +52,6 @@ __all__ = [
     "HttpTransport",
     "MockTransport",
     "Model",
-    "OkResponse",
     "Request",
     "Response",
     "ResponseMetadata",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._base import AsyncBaseClient, AsyncResource, BaseClient, Endpoint, Resource
-from ..models import CallResponse, CallUser, OkResponse
+from ..models import CallChangedResponse, CallResponse, CallUser
 
 _CALLS_ADD = Endpoint(
     "calls.add",
@@ -55,7 +55,7 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers new participants added to a Call.
 
         Args:
@@ -81,7 +81,7 @@ class CallsParticipants(Resource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -95,7 +95,7 @@ class CallsParticipants(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers participants removed from a Call.
 
         Args:
@@ -121,7 +121,7 @@ class CallsParticipants(Resource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -211,7 +211,7 @@ class Calls(Resource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Ends a Call.
 
         Args:
@@ -236,7 +236,7 @@ class Calls(Resource):
                 "id": id,
                 "duration": duration,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -339,7 +339,7 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers new participants added to a Call.
 
         Args:
@@ -365,7 +365,7 @@ class AsyncCallsParticipants(AsyncResource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -379,7 +379,7 @@ class AsyncCallsParticipants(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers participants removed from a Call.
 
         Args:
@@ -405,7 +405,7 @@ class AsyncCallsParticipants(AsyncResource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -495,7 +495,7 @@ class AsyncCalls(AsyncResource):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Ends a Call.
 
         Args:
@@ -520,7 +520,7 @@ class AsyncCalls(AsyncResource):
                 "id": id,
                 "duration": duration,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
