@@ -160,10 +160,12 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
     else:
         raise UsageError("diff takes OLD NEW, or --rev REV and at most one SPEC")
 
-    def client(document: Document) -> Surface:
-        return surface(build(checked(with_overlays(document, options)), Selection(options.package, options.families)))
+    def client(document: Document, overlaid: bool) -> Surface:
+        document = with_overlays(document, options) if overlaid else document
+        return surface(build(checked(document), Selection(options.package, options.families)))
 
-    report = compare(client(old_document), client(new_document))
+    # overlays correct one spec: with --rev both sides are that spec; with OLD NEW only NEW is
+    report = compare(client(old_document, args.rev is not None), client(new_document, True))
     render = as_json if args.format == "json" else as_text
     sys.stdout.write(render(report, old_document.name, new_document.name))
     return EXIT_BREAKING if report.breaking else EXIT_OK

@@ -110,7 +110,10 @@ def apply_action(data: dict[str, Any], query: Any, action: dict[str, Any]) -> in
         # deepest and last first, so removing one node never shifts another's index
         for node in sorted(nodes, key=lambda n: [(str(type(p)), p) for p in n.location], reverse=True):
             if node.location:
-                del _parent(data, node.location)[node.location[-1]]
+                try:
+                    del _parent(data, node.location)[node.location[-1]]
+                except (KeyError, IndexError):
+                    pass  # one node reached by two paths (a YAML alias): already removed
         return len(nodes)
     for node in nodes:
         if node.location:
