@@ -289,3 +289,22 @@ def test_overlays_come_from_pyproject_and_its_targets(tmp_path: Path) -> None:
     assert options.overlays == (tmp_path / "fixes/one.yaml", tmp_path / "fixes/two.yaml")
     cli = load_options({"overlays": [Path("x.yaml")]}, tmp_path)
     assert cli.overlays == (Path("x.yaml"),)
+
+
+def test_a_type_list_with_array_types_items_for_the_array_only() -> None:
+    """The 2020 spec's `type: [object, null, array]` with `items` (UserProfile.fields): no warning that
+    `items` is ignored, and the array alternative keeps its item type."""
+    from generator.build import Selection, build
+    from generator.model import ListOf, MapOf, Primitive, UnionOf
+
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}, "fields": {
+        "type": ["object", "null", "array"], "items": {"type": "integer"}}}}
+    spec = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a.b": {"get": {
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}}}}}
+    warnings: list[Any] = []
+    api = build(document(spec), Selection("pkg"), warnings)
+    assert warnings == []
+    field = next(f for model in api.models for f in model.fields if f.wire_name == "fields")
+    assert isinstance(field.type, UnionOf) and field.nullable
+    assert ListOf(Primitive("int")) in field.type.options
+    assert any(isinstance(option, MapOf) for option in field.type.options)
