@@ -6,8 +6,10 @@
 Run it with the project's environment (it runs the generator with the same interpreter). It
 installs openapi-python-client into its own virtual environment under .cache/bench/ (and, where
 `java` is present, openapi-generator-cli, which bundles openapi-generator's jar), then times each
-tool as a fresh child process on (a) spec/calls.yaml and (b) the whole official Slack spec
-(default: ../shared/reference/slack_web_openapi_v3.yaml beside the project) as one package:
+tool as a fresh child process on (a) spec/calls.yaml, (b) the whole official 2020 Slack spec
+(default: ../shared/reference/slack_web_openapi_v3.yaml beside the project) as one package, (c)
+spec/slack_web.yaml, the current Web API converted from Slack's method reference (322 methods), as
+one package, and (d) its largest family (`admin`, ours only: the peers cannot select one):
 
   cold        no caches, into an empty folder (the peers have no cache: this is every run of theirs)
   regenerate  the spec unchanged since the last run, output already in place
@@ -21,7 +23,9 @@ generator forks a validation worker and, per spare CPU, a formatting worker; ope
 runs ruff). "tree" is the peak of the whole tree's proportional set size (PSS: shared pages split
 between the processes sharing them), sampled every 5 ms in one extra, untimed run per scenario,
 so sampling never slows the timed runs.
-Targets (from issue 7) are checked at the end. This is a measurement, not a test: timings depend
+Last, it times importing the generated whole-API package (from spec/slack_web.yaml) in a fresh
+interpreter against `from slack_sdk import WebClient` (slack_sdk installed in its own environment).
+Targets (from issues 7 and 12) are checked at the end. This is a measurement, not a test: timings depend
 on the machine and its load, so it prints the load average beside them.
 """
 
@@ -38,16 +42,19 @@ import threading
 import time
 import venv
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / ".cache" / "bench"
 CALLS = ROOT / "spec" / "calls.yaml"
+SLACK_WEB = ROOT / "spec" / "slack_web.yaml"
+LARGE_FAMILY = "admin"
 WHOLE = ROOT.parent / "shared" / "reference" / "slack_web_openapi_v3.yaml"
 PEERS = {
     "openapi-python-client": "openapi-python-client==0.29.1",
     "openapi-generator": "openapi-generator-cli==7.26.0",
+    "slack-sdk": "slack-sdk==3.47.0",
 }
 MiB = 1024  # ru_maxrss is in KiB on Linux
 
@@ -55,7 +62,7 @@ MiB = 1024  # ru_maxrss is in KiB on Linux
 @dataclass
 class Scenario:
     tool: str
-    spec: str  # "calls" or "whole"
+    spec: str  # "calls", "whole", "web" or "web-admin"
     kind: str  # "cold", "regenerate", "--check", "edited"
     command: list[str]
     env: dict[str, str]
@@ -92,10 +99,14 @@ def main() -> int:
         specs["whole"] = (args.whole_spec, "slack_web")
     else:
         print(f"note: {args.whole_spec} not found; whole-spec figures left out")
+    specs["web"] = (SLACK_WEB, "slack_web")
 
     scenarios = []
     for spec_name, (spec, package) in specs.items():
         scenarios += _ours(work, spec_name, spec, package)
+    scenarios += [replace(s, spec=f"web-{LARGE_FAMILY}", command=[*s.command, "--family", LARGE_FAMILY],
+                          seconds=[], peak_kib=[], failures=[])
+                  for s in _ours(work, f"web-{LARGE_FAMILY}", SLACK_WEB, "slack_admin") if s.kind in ("cold", "regenerate")]
     if args.baseline:
         baseline = _export(args.baseline, work / "baseline")
         for spec_name, (spec, package) in specs.items():
@@ -122,8 +133,41 @@ def main() -> int:
     for scenario in scenarios:
         _run(scenario, args.runs + 1, record=False, sample=True)
     _report(scenarios, args.runs)
+    _import_times(work, args.runs)
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _import_times(work: Path, runs: int) -> None:
+    """Importing the whole current Web API as one package, next to slack_sdk's WebClient."""
+    out = work / "import-web"
+    generated = subprocess.run([sys.executable, "-m", "generator", "--spec", str(SLACK_WEB), "--overlay",
+                                str(SLACK_WEB.with_name("slack_web.overlay.yaml")), "--package", "slack_web",
+                                "--out", str(out)], cwd=ROOT, capture_output=True, text=True, check=False)
+    if generated.returncode != 0:
+        print(f"\nimport time: generation failed: {generated.stderr.strip().splitlines()[-1:]}")
+        return
+    ours = [sys.executable, "-c", (f"import sys; sys.path.insert(0, {str(out)!r}); import time; "
+            "start = time.perf_counter(); import slack_web; print(time.perf_counter() - start)")]
+    sdk_env = _peer_environment("slack-sdk")
+    theirs = [str(sdk_env / "python"), "-c", ("import time; start = time.perf_counter(); "
+              "from slack_sdk import WebClient; print(time.perf_counter() - start)")] if sdk_env else None
+
+    def median(command: list[str]) -> float:
+        times = [float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+                 for _ in range(max(runs, 3))]
+        return statistics.median(times)
+
+    mine = median(ours)
+    print(f"\nimport time (median of {max(runs, 3)} fresh interpreters):")
+    print(f"  import slack_web (322 methods, 35 families): {mine * 1000:8.1f} ms")
+    if theirs is None:
+        print("  from slack_sdk import WebClient: not measured (slack_sdk could not be installed)")
+        return
+    sdk = median(theirs)
+    print(f"  from slack_sdk import WebClient:              {sdk * 1000:8.1f} ms")
+    print(f"  target: slack_web import <= slack_sdk WebClient: {mine / sdk:.2f}x  "
+          f"{'met' if mine <= sdk else 'MISSED'}")
 
 
 def _ours(work: Path, spec_name: str, spec: Path, package: str) -> list[Scenario]:
@@ -340,7 +384,7 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
 
     print("\nratios (ours / peer, time):")
     for peer in ("openapi-python-client", "openapi-generator"):
-        for spec in ("calls", "whole"):
+        for spec in ("calls", "whole", "web"):
             theirs = find(peer, spec)
             if theirs is None:
                 continue
@@ -354,6 +398,8 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
     checks: list[tuple[str, Scenario | None, Scenario | None, float]] = [
         ("calls cold <= 0.8x openapi-python-client calls", find("python -m generator", "calls"), opc_calls, 0.8),
         ("whole cold <= 0.5x openapi-python-client whole", find("python -m generator", "whole"), opc_whole, 0.5),
+        ("web cold <= 0.5x openapi-python-client web", find("python -m generator", "web"),
+         find("openapi-python-client", "web"), 0.5),
     ]
     for spec in ("calls", "whole"):
         for kind in ("regenerate", "--check"):
@@ -370,6 +416,11 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
         peak = statistics.median(whole.peak_kib) / MiB
         print(f"  whole cold peak memory <= 80 MiB: {peak:.1f} MiB  {'met' if peak <= 80 else 'MISSED'}"
               f" (whole tree's PSS {whole.tree_kib / MiB:.1f} MiB)")
+    web = find("python -m generator", "web")
+    if web is not None:
+        tree = web.tree_kib / MiB
+        print(f"  web cold memory of the whole process tree <= 150 MiB: {tree:.1f} MiB  "
+              f"{'met' if tree <= 150 else 'MISSED'}")
 
 
 def _load() -> str:

@@ -29,10 +29,10 @@ if TYPE_CHECKING:
     from .model import Api
     from .release import History
 
-__all__ = ["Options", "build_api", "checked", "generate", "read_spec"]
+__all__ = ["Options", "build_api", "checked", "generate", "read_spec", "with_overlays"]
 # Everything besides the spec, the options and the generator's own files that the output depends on.
 DEPENDENCIES = ("black", "jinja2", "markupsafe", "pyyaml", "openapi-spec-validator", "openapi-schema-validator",
-                "jsonschema", "jsonschema-specifications", "jsonschema-path", "referencing")
+                "jsonschema", "jsonschema-specifications", "jsonschema-path", "referencing", "jsonpath-rfc9535")
 
 
 def read_spec(path: Path, cache: Cache | None = None) -> Document:
@@ -40,6 +40,18 @@ def read_spec(path: Path, cache: Cache | None = None) -> Document:
     from .load import load
 
     return checked(load(path), cache)
+
+
+def with_overlays(document: Document, options: Options, warnings: list[Problem] | None = None) -> Document:
+    """The spec with the options' overlays applied (see `overlay`)."""
+    if not options.overlays:
+        return document
+    from .overlay import apply_overlays
+
+    document, found = apply_overlays(document, options.overlays)
+    if warnings is not None:
+        warnings += found
+    return document
 
 
 def checked(document: Document, cache: Cache | None = None) -> Document:
@@ -84,8 +96,10 @@ def generate(options: Options, out: Path | None = None, warnings: list[Problem] 
 
 def build_api(options: Options, warnings: list[Problem] | None = None) -> Api:
     """The model of the package `options` ask for (the stages before rendering)."""
+    from .load import load
+
     found: list[Problem] = []
-    api = _build(read_spec(options.spec), options, found)
+    api = _build(checked(with_overlays(load(options.spec), options, found)), options, found)
     if warnings is not None:
         warnings += found
     return api
@@ -109,11 +123,15 @@ def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) 
     from .validate import Validation
 
     document = parse(raw, name, options.spec)
+    spec_digest = document.digest
+    overlaid: list[Problem] = []
+    document = with_overlays(document, options, overlaid)
     if is_swagger2(document.data):
-        return _client(upgrade(document), options, out, cache)
+        files, found = _client(upgrade(document), options, out, cache, spec_digest)
+        return files, overlaid + found
     validation = Validation(document, cache)
     try:
-        result = _client(document, options, out, cache)
+        files, found = _client(document, options, out, cache, spec_digest)
     except Exception:
         validation.wait()  # an invalid spec explains a failure better than the failure itself
         raise
@@ -121,10 +139,11 @@ def _generate(options: Options, out: Path, raw: bytes, name: str, cache: Cache) 
         validation.cancel()
         raise
     validation.wait()
-    return result
+    return files, overlaid + found
 
 
-def _client(document: Document, options: Options, out: Path, cache: Cache) -> tuple[dict[str, str], list[Problem]]:
+def _client(document: Document, options: Options, out: Path, cache: Cache,
+            spec_digest: str) -> tuple[dict[str, str], list[Problem]]:
     from .diff import Report, compare, surface
     from .output import changed_since, read_provenance, warnings_digest, with_manifest
     from .release import STATE, advance, read_history
@@ -144,8 +163,10 @@ def _client(document: Document, options: Options, out: Path, cache: Cache) -> tu
         if regenerated:
             history = advance(previous, current, report, spec_name=api.spec_name, regenerated=regenerated)
             files = _render(api, env, history, cache)
-    return with_manifest(files, document.digest, api.spec_name, template_digest(env), history.version,
-                         warnings_digest(found)), found
+    from .overlay import overlay_digests
+
+    return with_manifest(files, spec_digest, api.spec_name, template_digest(env), history.version,
+                         warnings_digest(found), overlay_digests(options.overlays, options.root)), found
 
 
 def _build(document: Document, options: Options, found: list[Problem]) -> Api:
@@ -200,8 +221,14 @@ def _output_key(raw: bytes, options: Options, out: Path) -> str:
         recorded = [_read(out / name) for name in (STATE, MANIFEST)]
     except OSError:
         return ""  # a folder that cannot be read: let the real run report it
+    from .overlay import overlay_digests
+
+    try:
+        overlays = [f"{sha} {name}" for sha, name in overlay_digests(options.overlays, options.root)]
+    except SpecError:
+        return ""  # an overlay that cannot be read: let the real run report it
     return digest("output", raw, options.spec.suffix, options.spec_name, options.out_name, options.package, *options.families, "\0",
-                  str(options.strict), *templates, *recorded, folder_digest(GENERATOR), versions(*DEPENDENCIES),
+                  *overlays, "\0", str(options.strict), *templates, *recorded, folder_digest(GENERATOR), versions(*DEPENDENCIES),
                   sys.version)
 
 

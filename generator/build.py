@@ -170,7 +170,9 @@ class _Types:
             raise SpecError(Problem(f"unknown type {unknown[0]!r}; JSON Schema has {', '.join(sorted(JSON_TYPES))}",
                                     self.document.name, f"{where}/type"))
         if len(kinds) > 1:  # `type: [string, integer]`: one of several JSON types
-            options = [self.type_of({**schema, "type": kind}, name, where)[0] for kind in kinds]
+            # `items` belongs to the array alternative only: the others must not be warned about it
+            options = [self.type_of({**{k: v for k, v in schema.items() if k != "items" or kind == "array"},
+                                     "type": kind}, name, where)[0] for kind in kinds]
             return m.UnionOf(tuple(dict.fromkeys(options))), nullable
         kind = kinds[0] if kinds else None
         if "items" in schema and kind != "array":

@@ -33,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--package", help="Python package name (default: slack_calls)")
     options.add_argument("--family", dest="families", action="append", metavar="NAME",
                          help="only methods named NAME.*; repeatable (default: all)")
+    options.add_argument("--overlay", dest="overlays", action="append", type=Path, metavar="FILE",
+                         help="OpenAPI Overlay 1.0 file applied to the spec first; repeatable, in order "
+                              "(default: overlays in [tool.generator])")
     options.add_argument("--templates", type=Path, help="folder of templates overriding the built-in ones")
     options.add_argument("--target", dest="targets", action="append", metavar="NAME",
                          help="only the target [tool.generator.targets.NAME]; repeatable (default: every target)")
@@ -52,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
                            "otherwise) and own them from then on")
     main.add_argument("--all-warnings", action="store_true",
                       help="with --check, print the warnings even when the last generation already showed them")
-    commands = main.add_subparsers(dest="command", metavar="{generate,validate,diff}")
+    commands = main.add_subparsers(dest="command", metavar="{generate,validate,diff,reference}")
     commands.add_parser("generate", parents=[options], help="generate the client (the default)")
     commands.add_parser("validate", parents=[options], help="validate the spec only")
     diff = commands.add_parser(
@@ -64,6 +67,16 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("--rev", help="compare SPEC as of git revision REV with SPEC now")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json "
                       "for tools")
+    reference = commands.add_parser(
+        "reference", help="convert Slack's method reference (a folder of JSON files) to one OpenAPI 3.1 spec",
+        description="Convert Slack's method reference (one JSON file per method, as in slack-ruby/slack-api-ref) "
+                    "to an OpenAPI 3.1 YAML spec, validated before it is written.")
+    reference.add_argument("folder", type=Path, metavar="DIR", help="folder of METHOD.json files")
+    reference.add_argument("--out", dest="reference_out", type=Path, required=True, metavar="FILE",
+                           help="the spec to write (spec/slack_web.yaml)")
+    reference.add_argument("--legacy-spec", type=Path, metavar="FILE",
+                           help="Slack's 2020 spec, whose objs_* definitions type the objects the reference names "
+                                "(default: slack_web_openapi_v2.json beside DIR, if present)")
     return main
 
 
@@ -125,7 +138,9 @@ def _missing_dependency(module: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     from .config import load_targets
 
-    keys = ("spec", "out", "package", "families", "templates", "strict")
+    if args.command == "reference":
+        return _reference(args)
+    keys = ("spec", "out", "package", "families", "templates", "strict", "overlays")
     targets = load_targets({key: getattr(args, key, None) for key in keys}, names=getattr(args, "targets", None))
     if args.command == "diff":
         if len(targets) > 1:
@@ -136,16 +151,18 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_target(args: argparse.Namespace, options: Options, named: bool) -> int:
+    from . import checked, with_overlays
     from .cache import Cache
     from .commit import locked
+    from .load import load
 
     prefix = f"{options.target}: " if named else ""
     cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()
     try:
         if args.command == "validate":
-            from . import read_spec
-
-            document = read_spec(options.spec, cache)
+            warnings: list[Problem] = []
+            document = checked(with_overlays(load(options.spec), options, warnings), cache)
+            _print_warnings(warnings, prefix)
             print(f"{prefix}{document.name}: valid")
             return EXIT_OK
         if args.check:
@@ -231,7 +248,7 @@ def _fix_command(argv: list[str], options: Options) -> str:
 
 
 def _diff(args: argparse.Namespace, options: Options) -> int:
-    from . import checked
+    from . import checked, with_overlays
     from .build import Selection, build
     from .cache import Cache
     from .diff import Surface, compare, surface
@@ -252,20 +269,44 @@ def _diff(args: argparse.Namespace, options: Options) -> int:
 
     cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()  # verdicts on specs seen before
 
-    def client(document: Document) -> Surface:
+    def client(document: Document, overlaid: bool) -> Surface:
         from . import _placed
         from .errors import SpecError
 
-        document = checked(document, cache)
+        document = checked(with_overlays(document, options) if overlaid else document, cache)
         try:
             return surface(build(document, Selection(options.package, options.families)))
         except SpecError as exc:
             raise SpecError(_placed(document, exc.problems)) from None  # with line and column
 
-    report = compare(client(old_document), client(new_document))
+    # overlays correct one spec: with --rev both sides are that spec; with OLD NEW only NEW is
+    report = compare(client(old_document, args.rev is not None), client(new_document, True))
     render = as_json if args.format == "json" else as_text
     sys.stdout.write(render(report, old_document.name, new_document.name))
     return EXIT_BREAKING if report.breaking else EXIT_OK
+
+
+def _reference(args: argparse.Namespace) -> int:
+    """Convert, validate the result as any spec, then write it (only if it changed)."""
+    from .cache import Cache
+    from .load import display_name, parse
+    from .output import write
+    from .reference import convert
+    from .validate import validate
+
+    folder: Path = args.folder
+    legacy = args.legacy_spec or folder.parent / "slack_web_openapi_v2.json"
+    out: Path = args.reference_out
+    command = f"python -m generator reference {folder.name} --out {display_name(out)}"
+    text, warnings = convert(folder, legacy if legacy.is_file() else None, command)
+    cache = Cache() if getattr(args, "no_cache", False) else Cache.for_user()
+    validate(parse(text.encode(), display_name(out), out), cache)
+    _print_warnings(warnings, "")
+    # a spec this command wrote before (its first line says so) is its own to replace; any other file is the user's
+    ours = out.is_file() and out.open("rb").readline().startswith(b"# Generated by `python -m generator reference")
+    changes = write({out.name: text}, out.parent, adopt=ours)
+    print(f"{display_name(out)}: {'written' if changes else 'up to date'} ({len(warnings)} warning(s))")
+    return EXIT_OK
 
 
 def _is_revision(spec: str) -> bool:

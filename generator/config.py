@@ -28,6 +28,8 @@ class Options:
     root: Path | None = None  # the folder of the pyproject.toml, for naming the spec in headers
     strict: bool = False  # warnings (constructs the generator approximates) are errors
     target: str = ""  # the name of its [tool.generator.targets.NAME] table, if any
+    # Overlays (issue 12): OpenAPI Overlay files applied to the spec, in order, before validation
+    overlays: tuple[Path, ...] = ()
 
     @property
     def spec_name(self) -> str:
@@ -47,7 +49,7 @@ class Options:
 
 
 DEFAULTS = {"spec": "spec/calls.yaml", "out": "generated", "package": "slack_calls"}
-KEYS = frozenset({"spec", "out", "package", "families", "templates", "strict"})
+KEYS = frozenset({"spec", "out", "package", "families", "templates", "strict", "overlays"})
 # Flags that name one output; with several targets selected they would send all of them there.
 SINGLE_TARGET_FLAGS = ("out", "package")
 
@@ -135,6 +137,9 @@ def _options(table: dict[str, Any], cli: dict[str, Any], root: Path, target: str
     families = table.get("families", ())
     if isinstance(families, str) or not all(isinstance(f, str) for f in families):
         raise UsageError("[tool.generator] families must be a list of names, such as [\"chat\", \"users\"]")
+    overlays = table.get("overlays", ())
+    if isinstance(overlays, str) or not all(isinstance(o, str) for o in overlays):
+        raise UsageError("[tool.generator] overlays must be a list of files, such as [\"spec/fixes.overlay.yaml\"]")
     options = Options(
         spec=from_file("spec") or Path(DEFAULTS["spec"]),
         out=from_file("out") or Path(DEFAULTS["out"]),
@@ -144,10 +149,13 @@ def _options(table: dict[str, Any], cli: dict[str, Any], root: Path, target: str
         root=root,
         strict=bool(table.get("strict", False)),
         target=target,
+        overlays=tuple(root / o for o in overlays),
     )
     overrides = {key: value for key, value in cli.items() if value not in (None, (), [], False)}
     if "families" in overrides:
         overrides["families"] = tuple(overrides["families"])
+    if "overlays" in overrides:
+        overrides["overlays"] = tuple(overrides["overlays"])
     options = replace(options, **overrides)
     check_package_name(options.package)
     if options.templates is not None and not options.templates.is_dir():

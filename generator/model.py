@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -150,11 +151,11 @@ class UnionOf:
 
     @property
     def annotation(self) -> str:
-        return " | ".join(option.annotation for option in self.options)
+        return _union(option.annotation for option in self.options)
 
     @property
     def input_annotation(self) -> str:
-        return " | ".join(dict.fromkeys(option.input_annotation for option in self.options))
+        return _union(option.input_annotation for option in self.options)
 
     @property
     def decoder(self) -> str:
@@ -208,6 +209,21 @@ class Alias:
     name: str
     type: Type
     source: str  # JSON pointer of the schema
+
+
+def _union(annotations: Iterable[str]) -> str:
+    """`A | B` from members that may be unions themselves (an enum is `Name | str`), each member
+    once: `Before | str | str` is a lint error in the generated code."""
+    members: list[str] = []
+    for annotation in annotations:
+        depth, start = 0, 0
+        for index, char in enumerate(annotation):
+            depth += (char == "[") - (char == "]")
+            if depth == 0 and annotation.startswith(" | ", index):
+                members.append(annotation[start:index])
+                start = index + 3
+        members.append(annotation[start:])
+    return " | ".join(dict.fromkeys(members))
 
 
 @dataclass(frozen=True)

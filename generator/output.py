@@ -45,13 +45,16 @@ class Provenance:
 
 
 def with_manifest(files: dict[str, str], spec: str = "", spec_name: str = "", templates: str = "",
-                  version: str = "", warnings: str = "") -> dict[str, str]:
-    """The files plus the manifest recording them, the spec and templates they came from, and the
-    client's version (so a vendored copy carrying the manifest can tell it)."""
+                  version: str = "", warnings: str = "",
+                  overlays: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    """The files plus the manifest recording them, the spec, overlays and templates they came from,
+    and the client's version (so a vendored copy carrying the manifest can tell it)."""
     lines = ["# Written by `python -m generator`: what it owns (it removes stale files) and each file's sha256.\n",
              "# Check by hand with `sha256sum -c .generated-files`; `python -m generator --check` explains drift.\n"]
     if spec:
         lines.append(f"# spec sha256 {spec} {_one_line(spec_name)}".rstrip() + "\n")
+    for overlay, name in overlays or []:
+        lines.append(f"# overlay sha256 {overlay} {_one_line(name)}".rstrip() + "\n")
     if templates:
         lines.append(f"# templates sha256 {templates}\n")
     if version:

@@ -39,13 +39,13 @@ from ._transport import (
 )
 from .models import (
     Call,
+    CallChangedResponse,
     CallResponse,
     CallUser,
-    OkResponse,
     ResponseMetadata,
 )
 
-__version__ = "1.0.5"
+__version__ = "2.0.1"
 """This client's version (semantic versioning for code that calls it; see CHANGELOG.md)."""
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "AsyncPages",
     "AsyncTransport",
     "Call",
+    "CallChangedResponse",
     "CallResponse",
     "CallUser",
     "Client",
@@ -66,7 +67,6 @@ __all__ = [
     "Mismatch",
     "MockTransport",
     "Model",
-    "OkResponse",
     "Pages",
     "Rate",
     "RateLimits",

@@ -72,6 +72,34 @@ class Call(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CallChangedResponse(SlackResponse):
+    """A successful change of a Call; carries the Call when Slack includes it."""
+
+    ok: bool
+    """Always `true` on success."""
+
+    call: Call | None = None
+    """A Call registered by a third-party calling service."""
+
+    warning: str | None = None
+    """Comma-separated warning codes about the request."""
+
+    response_metadata: ResponseMetadata | None = None
+    """Extra information about a response."""
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+            "call": decode.optional(data, "call", Call.decode, path),
+            "warning": decode.optional(data, "warning", decode.string, path),
+            "response_metadata": decode.optional(
+                data, "response_metadata", ResponseMetadata.decode, path
+            ),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallResponse(SlackResponse):
     """A successful response carrying a Call."""
 
@@ -135,30 +163,6 @@ class CallUser(Model):
             "external_id": decode.optional(data, "external_id", decode.string, path),
             "display_name": decode.optional(data, "display_name", decode.string, path),
             "avatar_url": decode.optional(data, "avatar_url", decode.string, path),
-        }
-
-
-@dataclass(frozen=True, kw_only=True)
-class OkResponse(SlackResponse):
-    """A successful response with no data."""
-
-    ok: bool
-    """Always `true` on success."""
-
-    warning: str | None = None
-    """Comma-separated warning codes about the request."""
-
-    response_metadata: ResponseMetadata | None = None
-    """Extra information about a response."""
-
-    @classmethod
-    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
-        return {
-            "ok": decode.required(data, "ok", decode.boolean, path),
-            "warning": decode.optional(data, "warning", decode.string, path),
-            "response_metadata": decode.optional(
-                data, "response_metadata", ResponseMetadata.decode, path
-            ),
         }
 
 

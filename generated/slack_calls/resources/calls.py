@@ -9,7 +9,7 @@ from typing import Any
 from .._base import AsyncBaseClient, AsyncResource, BaseClient, Endpoint, Resource
 from .._limits import Rate
 from .._throttle import RateLimits
-from ..models import CallResponse, CallUser, OkResponse
+from ..models import CallChangedResponse, CallResponse, CallUser
 
 _CALLS_ADD = Endpoint(
     "calls.add",
@@ -68,7 +68,7 @@ class CallsParticipants(Resource):
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
         rate_limit: Rate | RateLimits | bool | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers new participants added to a Call.
 
         Args:
@@ -103,7 +103,7 @@ class CallsParticipants(Resource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -125,7 +125,7 @@ class CallsParticipants(Resource):
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
         rate_limit: Rate | RateLimits | bool | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers participants removed from a Call.
 
         Args:
@@ -160,7 +160,7 @@ class CallsParticipants(Resource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -275,7 +275,7 @@ class Calls(Resource):
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
         rate_limit: Rate | RateLimits | bool | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Ends a Call.
 
         Args:
@@ -309,7 +309,7 @@ class Calls(Resource):
                 "id": id,
                 "duration": duration,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -454,7 +454,7 @@ class AsyncCallsParticipants(AsyncResource):
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
         rate_limit: Rate | RateLimits | bool | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers new participants added to a Call.
 
         Args:
@@ -489,7 +489,7 @@ class AsyncCallsParticipants(AsyncResource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -511,7 +511,7 @@ class AsyncCallsParticipants(AsyncResource):
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
         rate_limit: Rate | RateLimits | bool | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Registers participants removed from a Call.
 
         Args:
@@ -546,7 +546,7 @@ class AsyncCallsParticipants(AsyncResource):
                 "id": id,
                 "users": users,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,
@@ -661,7 +661,7 @@ class AsyncCalls(AsyncResource):
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
         rate_limit: Rate | RateLimits | bool | None = None,
-    ) -> OkResponse:
+    ) -> CallChangedResponse:
         """Ends a Call.
 
         Args:
@@ -695,7 +695,7 @@ class AsyncCalls(AsyncResource):
                 "id": id,
                 "duration": duration,
             },
-            OkResponse,
+            CallChangedResponse,
             token=token,
             timeout=timeout,
             max_retries=max_retries,

@@ -1,0 +1,277 @@
+"""The whole current Slack Web API, from spec/slack_web.yaml and its overlay, as working clients.
+
+Generated once per session: the whole API as one package (`slack_web`) and each of the 35 families
+as its own, side by side as a user would vendor them. Every package imports with the standard
+library alone and passes ruff; the whole-API package (a superset of every family's code) passes
+`mypy --strict`. Every one of the 322 methods sends its documented request (verb, path, argument
+names and encodings, the token only as a Bearer header) to a real HTTP server on 127.0.0.1; every
+documented success example decodes into the method's typed response and every documented error
+example raises `SlackApiError` with its code. The share of the examples' leaf values that land in
+a typed field (not `Any` or `raw`) is measured and must stay at 80% or more.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from conftest import ROOT
+from loopback import SlackServer
+
+from generator import checked, with_overlays
+from generator import model as m
+from generator.build import Selection, build
+from generator.cache import Cache
+from generator.config import Options
+from generator.format import format_files
+from generator.load import load
+from generator.render import environment, render
+
+REFERENCE = Path(os.environ.get("SLACK_REFERENCE_SPECS", ROOT.parent / "shared" / "reference"))
+SPEC = ROOT / "spec" / "slack_web.yaml"
+OVERLAY = ROOT / "spec" / "slack_web.overlay.yaml"
+TOKEN = "xoxb-web-test"
+WHOLE = "slack_web"
+TYPED_LEAF_GOAL = 0.80
+
+pytestmark = pytest.mark.skipif(not (REFERENCE / "slack-method-reference").is_dir() and not os.environ.get("CI"),
+                                reason=f"Slack's method reference is not in {REFERENCE} (set SLACK_REFERENCE_SPECS)")
+
+
+def family_package(family: str) -> str:
+    return f"slack_web_{family.lower()}"
+
+
+@pytest.fixture(scope="session")
+def document(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    options = Options(spec=SPEC, out=ROOT / "unused", package=WHOLE, overlays=(OVERLAY,))
+    warnings: list[Any] = []
+    overlaid = with_overlays(load(SPEC, "spec/slack_web.yaml"), options, warnings)
+    assert warnings == [], "every correction in the overlay still applies"
+    return checked(overlaid, Cache(tmp_path_factory.mktemp("validation-cache")))
+
+
+@pytest.fixture(scope="session")
+def api(document: Any) -> m.Api:
+    return build(document, Selection(WHOLE))
+
+
+@pytest.fixture(scope="session")
+def families(api: m.Api) -> list[str]:
+    return sorted({method.slack_name.split(".")[0] for method in api.methods})
+
+
+@pytest.fixture(scope="session")
+def vendor(document: Any, api: m.Api, families: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole-API package and every family's package, generated into one folder.
+
+    Only the whole-API package goes through black: a family's code is a subset of it, and black
+    changes layout only, so the families skip the slowest stage (they are still linted)."""
+    vendor = tmp_path_factory.mktemp("web-vendor")
+    env = environment()
+    whole = format_files(render(api, env), Cache(tmp_path_factory.mktemp("format-cache")))
+    apis = [(api, whole), *((a, render(a, env)) for a in
+                            (build(document, Selection(family_package(f), (f,))) for f in families))]
+    for each, files in apis:
+        for path, text in files.items():
+            if path.startswith(f"{each.package}/"):
+                (vendor / path).parent.mkdir(parents=True, exist_ok=True)
+                (vendor / path).write_text(text, encoding="utf-8")
+    return vendor
+
+
+@pytest.fixture(scope="session")
+def web(vendor: Path) -> Iterator[ModuleType]:
+    sys.path.insert(0, str(vendor))
+    try:
+        yield importlib.import_module(WHOLE)
+    finally:
+        sys.path.remove(str(vendor))
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SlackServer]:
+    with SlackServer() as running:
+        yield running
+
+
+def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_all_35_families_and_the_whole_api_generate(api: m.Api, families: list[str], vendor: Path) -> None:
+    assert len(families) == 35 and len(api.methods) == 322
+    for family in families:
+        assert (vendor / family_package(family) / "models.py").is_file(), family
+    assert len(list((vendor / WHOLE / "resources").glob("*.py"))) >= 35
+
+
+def test_every_package_imports_with_nothing_but_the_standard_library(vendor: Path, families: list[str]) -> None:
+    packages = [WHOLE, *(family_package(f) for f in families)]
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); "
+              f"[__import__(name) for name in {packages!r}]; "
+              "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} - sys.stdlib_module_names)))")
+    result = run(sys.executable, "-I", "-S", "-c", script, str(vendor), cwd=vendor)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == sorted(["__main__", *packages])
+
+
+def test_the_packages_pass_ruff_and_the_whole_api_passes_mypy_strict(vendor: Path) -> None:
+    ruff = run(sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", ".", cwd=vendor)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    mypy = run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", WHOLE,
+               cwd=vendor)
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+
+
+# Requests ---------------------------------------------------------------------------------------
+
+
+def sample(kind: m.Type, api: m.Api) -> Any:
+    """A value of the argument's Python type."""
+    if isinstance(kind, m.Primitive):
+        return {"str": "text", "int": 7, "float": 1.5, "bool": True}.get(kind.name, "any")
+    if isinstance(kind, m.EnumRef):
+        return next(e for e in api.enums if e.name == kind.name).values[0].value
+    if isinstance(kind, m.ListOf):
+        item = sample(kind.item, api)
+        return [item, item] if isinstance(item, str) else [item]
+    if isinstance(kind, m.UnionOf):
+        return sample(kind.options[0], api)
+    return {"key": "value"}  # a model or a mapping: any JSON object
+
+
+def wire(value: Any, parameter: m.Parameter) -> str:
+    """What Slack should receive for `value`: JSON for structured fields, commas for lists of scalars."""
+    if isinstance(value, str):
+        return value
+    if parameter.json_encoded or isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def bound(client: Any, method: m.Method) -> Any:
+    target = client
+    for attribute in method.python_path.split("."):
+        target = getattr(target, attribute)
+    return target
+
+
+def examples(document: Any, method: m.Method) -> dict[str, Any]:
+    operation = document.data["paths"][f"/{method.slack_name}"][method.http_method.lower()]
+    found: dict[str, Any] = operation["responses"]["200"]["content"]["application/json"].get("examples", {})
+    return {name: example["value"] for name, example in found.items()}
+
+
+def method_names() -> list[str]:
+    return sorted(path.stem for path in (REFERENCE / "slack-method-reference").glob("*.*.json"))
+
+
+@pytest.mark.parametrize("slack_name", method_names())
+def test_every_method_sends_its_documented_request(slack_name: str, api: m.Api, web: ModuleType, document: Any,
+                                                   server: SlackServer) -> None:
+    method = next(each for each in api.methods if each.slack_name == slack_name)
+    operation = document.data["paths"][f"/{slack_name}"]
+    assert method.http_method.lower() in operation
+    arguments = {p.name: sample(p.type, api) for p in method.parameters}
+    expected = {p.wire_name: wire(arguments[p.name], p) for p in method.parameters}
+    successes = [value for value in examples(document, method).values() if value.get("ok") is True]
+    server.reply(successes[0] if successes else {"ok": True})
+    with web.Client(TOKEN, base_url=server.url) as client:
+        response = bound(client, method)(**arguments)
+
+    request = server.requests[-1]
+    assert (request.method, request.path) == (method.http_method, f"/{slack_name}")
+    if method.basic_auth:  # an OAuth exchange: the app's credentials as HTTP Basic (RFC 6749 2.3.1), no token
+        pair = ":".join(quote(str(expected.pop(key)), safe="") for key in ("client_id", "client_secret"))
+        assert request.headers["authorization"] == "Basic " + base64.b64encode(pair.encode()).decode()
+    else:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in request.body.decode() and TOKEN not in str(request.query)
+    if method.http_method == "POST" and method.parameters:
+        assert request.headers["content-type"] == "application/x-www-form-urlencoded" and not request.query
+        assert request.form == expected
+    elif method.http_method == "GET":
+        assert request.body == b"" and {key: values[0] for key, values in request.query.items()} == expected
+    assert type(response).__name__ == method.response
+    assert response.raw == (successes[0] if successes else {"ok": True})
+
+
+# Responses --------------------------------------------------------------------------------------
+
+
+def test_every_success_example_decodes_and_every_error_example_raises_its_code(
+        api: m.Api, web: ModuleType, document: Any, server: SlackServer) -> None:
+    decoded = raised = 0
+    with web.Client(TOKEN, base_url=server.url, max_retries=0) as client:
+        for method in api.methods:
+            response_class = getattr(web.models, method.response)
+            required = {p.name: sample(p.type, api) for p in method.parameters if p.required}
+            for name, value in examples(document, method).items():
+                if value.get("ok") is True:
+                    response = response_class.from_response(value, 200, {})
+                    assert response.raw == value, (method.slack_name, name)
+                    decoded += 1
+                elif isinstance(value.get("error"), str):
+                    server.reply(value)
+                    with pytest.raises(web.SlackApiError) as caught:
+                        bound(client, method)(**required)
+                    assert caught.value.error == value["error"], (method.slack_name, name)
+                    raised += 1
+    assert decoded >= 290 and raised >= 180
+
+
+def leaves(value: Any, kind: m.Type | None, api: m.Api, models: dict[str, m.Model]) -> tuple[int, int]:
+    """(typed, all) leaf values under `value`, where `kind` is the type the client decodes it as
+    (None: undeclared, kept only in `raw`)."""
+    if isinstance(value, dict):
+        model = models.get(kind.name) if isinstance(kind, m.ModelRef) else None
+        if isinstance(kind, m.UnionOf):
+            kind = next((o for o in kind.options if isinstance(o, m.ModelRef | m.MapOf)), None)
+            return leaves(value, kind, api, models)
+        fields = {f.wire_name: f.type for f in model.fields} if model else {}
+        inner = kind.value if isinstance(kind, m.MapOf) else None
+        totals = [leaves(item, fields.get(key) if model else inner, api, models) for key, item in value.items()]
+        return sum(t for t, _ in totals), sum(n for _, n in totals)
+    if isinstance(value, list):
+        if isinstance(kind, m.UnionOf):
+            kind = next((o for o in kind.options if isinstance(o, m.ListOf)), None)
+        item = kind.item if isinstance(kind, m.ListOf) else None
+        totals = [leaves(element, item, api, models) for element in value]
+        return sum(t for t, _ in totals), sum(n for _, n in totals)
+    if value is None:
+        return 0, 0
+    typed = isinstance(kind, m.EnumRef | m.UnionOf) or (isinstance(kind, m.Primitive) and kind.name != "Any")
+    return int(typed), 1
+
+
+def typed_share(api: m.Api, document: Any) -> float:
+    models = {model.name: model for model in api.models}
+    typed = total = 0
+    for method in api.methods:
+        for value in examples(document, method).values():
+            if value.get("ok") is True:
+                body = {key: item for key, item in value.items() if key != "ok"}
+                t, n = leaves(body, m.ModelRef(method.response), api, models)
+                typed, total = typed + t, total + n
+    return typed / total
+
+
+def test_at_least_80_percent_of_documented_response_values_land_in_typed_fields(api: m.Api, document: Any) -> None:
+    share = typed_share(api, document)
+    print(f"typed leaf share of the documented success examples: {share:.1%}")
+    assert share >= TYPED_LEAF_GOAL
