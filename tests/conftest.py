@@ -87,6 +87,13 @@ def server() -> Iterator[SlackServer]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[SlackServer]:
+    """One loopback server for a module whose `server` fixture resets it for each test."""
+    with SlackServer() as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def walks_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The package generated from tests/specs/walks.yaml, once per session (see walks_support)."""

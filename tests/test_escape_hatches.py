@@ -23,12 +23,6 @@ from generator.config import Options
 from generator.output import write
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[SlackServer]:
-    with SlackServer() as running:
-        yield running
-
-
 @pytest.fixture
 def server(shared_server: SlackServer) -> SlackServer:
     return reset(shared_server)

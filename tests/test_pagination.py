@@ -8,7 +8,6 @@ count, the list nested at `messages.matches`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -23,12 +22,6 @@ from generator.errors import SpecError
 TOKEN = "xoxb-walk-secret"
 KINDS = ("sync", "async")
 FAST = {"backoff": 0.001, "max_backoff": 0.004}
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[SlackServer]:
-    with SlackServer() as running:
-        yield running
 
 
 @pytest.fixture

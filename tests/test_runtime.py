@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from email.utils import formatdate
 
 import pytest
@@ -43,15 +42,10 @@ from slack_calls import (
 HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>"
 
 
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[SlackServer]:
-    with SlackServer() as running:  # one per module: stopping a server takes half a second
-        yield running
-
 
 @pytest.fixture
-def server(running_server: SlackServer) -> SlackServer:
-    return reset(running_server)
+def server(shared_server: SlackServer) -> SlackServer:
+    return reset(shared_server)
 
 
 @pytest.fixture(params=KINDS)

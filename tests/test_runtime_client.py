@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OK = json.dumps(INFO_OK).encode()
 
 
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[SlackServer]:
-    with SlackServer() as running:
-        yield running
-
 
 @pytest.fixture
-def server(running_server: SlackServer) -> SlackServer:
-    return reset(running_server)
+def server(shared_server: SlackServer) -> SlackServer:
+    return reset(shared_server)
 
 
 def answer_ok(request: Request) -> Response:

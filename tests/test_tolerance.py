@@ -9,7 +9,6 @@ logs it once per method and field path at WARNING. `strict=True` (client or call
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +16,6 @@ import pytest
 from loopback import SlackServer
 from runtime_support import CALL, KINDS, TOKEN, info, reset
 from slack_calls import Mismatch, SlackResponseError, _base
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[SlackServer]:
-    with SlackServer() as running:
-        yield running
 
 
 @pytest.fixture
