@@ -1,9 +1,9 @@
 """Stage 3: turn a validated OpenAPI document into the intermediate model.
 
 Each Slack method is a path (`/calls.add`) with one operation. The method's arguments are its query
-parameters and the properties of its request body. Types are resolved here, including `$ref`s
-(recursive ones too), so templates never look at raw spec data; only the schemas the selected
-methods use become models.
+parameters and the properties of its request body. Their types come from `schemas` (which
+resolves `$ref`s, recursive ones too), so templates never look at raw spec data; only the schemas
+the selected methods use become models.
 
 Slack's token is the client's credential, sent as `Authorization: Bearer <token>`, never an
 argument. It is recognised in every form specs declare it: a security scheme of type `oauth2`,
@@ -20,25 +20,26 @@ it cannot build at all (a path parameter, a name collision) is a `SpecError`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import model as m
 from .errors import Problem, SpecError, pointer
 from .load import Document
-from .naming import constant_case, identifier, pascal_case, python_name, snake_case
+from .naming import identifier, pascal_case, python_name, snake_case
 from .paginate import pagination
-from .shapes import shape_problem
-from .swagger2 import TUPLE_NOTE
-from .validate import resolve_ref
+from .schemas import (
+    JSON,
+    RESPONSE_ATTRIBUTES,
+    RUNTIME_NAMES,
+    Types,
+    describe,
+    only_constraints,
+    text_of,
+    type_names,
+)
 from .wire import BASIC_CREDENTIALS, json_argument, post_reason, secret, with_basic_credentials
 
-# Attributes every generated model already has (the runtime's Model), names its annotations use
-# (a field of that name would shadow them in the class body), and the attributes of the models
-# methods return (the runtime's SlackResponse).
-MODEL_ATTRIBUTES = frozenset({"raw", "decode", "to_dict", "_decode_fields", "str", "int", "float", "bool", "list",
-                              "dict", "Any", "Mapping", "Sequence", "field", "dataclass", "enum"})
-RESPONSE_ATTRIBUTES = MODEL_ATTRIBUTES | {"status_code", "headers", "warnings", "from_response", "mismatches", "get"}
 # Keyword arguments every generated method already has: `self` and the per-call options (and the
 # bounds of a paginated method's `.pages()` and `.items()`).
 RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline", "extra_args", "strict",
@@ -49,23 +50,8 @@ CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "clo
 # Method and child names a resource class cannot take: in its body they would hide the builtins its
 # method signatures use (`def int(...)` turns every later `int` annotation into the method).
 RESOURCE_ATTRIBUTES = frozenset({"bool", "float", "int", "str"})
-# Names the generated modules import or define besides models: a schema of that name gets "Model"
-# appended to its class name.
-RUNTIME_NAMES = frozenset({
-    "Any", "AsyncBaseClient", "AsyncClient", "AsyncHttpTransport", "AsyncIterator", "AsyncMockTransport",
-    "AsyncPages", "AsyncResource", "AsyncTransport", "BaseClient", "Client", "ConnectFailed", "Endpoint",
-    "FileInput", "HttpTransport", "Iterator", "Limiter", "LocalLimiter", "Mapping", "Mismatch", "MockTransport",
-    "Model", "Pages", "Rate", "RateLimits", "RedisLimiter", "Request", "Resource", "Response", "Sequence",
-    "SlackApiError", "SlackAuthError", "SlackConnectionError", "SlackError", "SlackPaginationError",
-    "SlackRateLimitedError", "SlackResponse", "SlackResponseError", "SlackTimeoutError", "SlackTransportError",
-    "SlackUploadError", "Transport", "TypeAlias", "Upload"
-})
-# Schema keywords that change which values are valid in ways a Python type cannot say.
-UNSUPPORTED_KEYWORDS = ("not", "if", "then", "else", "patternProperties", "prefixItems", "dependentSchemas",
-                        "unevaluatedProperties", "unevaluatedItems", "propertyNames", "contains")
 BEARER_SCHEMES = frozenset({"oauth2", "openIdConnect"})
 FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 MULTIPART = "multipart/form-data"
 
 
@@ -77,259 +63,6 @@ class Selection:
     families: tuple[str, ...] = ()  # empty: every method in the spec
 
 
-@dataclass
-class _Types:
-    """Schema-to-type resolution with the models and enums it creates along the way."""
-
-    document: Document
-    warnings: dict[tuple[str, str], Problem] = field(default_factory=dict)  # by (pointer, message)
-    models: dict[str, m.Model] = field(default_factory=dict)
-    enums: dict[str, m.Enum] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # class name -> schema pointer
-    responses: set[str] = field(default_factory=set)  # names of models methods return
-    response_sources: set[str] = field(default_factory=set)  # their schemas' pointers
-    # recursive types (issue 10)
-    aliases: dict[str, m.Alias] = field(default_factory=dict)
-    alias_types: dict[str, tuple[m.Type, bool]] = field(default_factory=dict)  # by `$ref`
-    in_progress: set[str] = field(default_factory=set)  # `$ref`s whose types are being worked out
-    recursive: set[str] = field(default_factory=set)  # those met again meanwhile
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.document.data
-
-    def warn(self, message: str, where: str) -> None:
-        """Record something approximated at `where` (once, however often the schema is used)."""
-        self.warnings.setdefault((where, message), Problem(message, self.document.name, where))
-
-    def error(self, message: str, where: str) -> SpecError:
-        return SpecError(Problem(message, self.document.name, where))
-
-    def resolve(self, schema: Any) -> tuple[dict[str, Any], str | None]:
-        """Follow `$ref`s; returns the schema and the component name it came from, if any."""
-        name = None
-        seen: set[str] = set()
-        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-            ref = schema["$ref"]
-            if ref in seen:
-                raise self.error(f"reference {ref!r} refers only to itself", ref[1:])
-            seen.add(ref)
-            name = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-            schema = resolve_ref(self.data, ref)
-        return (schema if isinstance(schema, dict) else {}), name
-
-    def type_of(self, schema: Any, context: str, where: str) -> tuple[m.Type, bool]:
-        """The Python type of `schema` and whether it admits null.
-
-        A referenced schema met again while its own type is being worked out contains itself: a
-        model handles that by its name; anything else (a union, list or map) becomes a recursive
-        type alias."""
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        if not isinstance(ref, str):
-            return self.plain_type_of(schema, context, where)
-        if ref in self.alias_types:
-            return self.alias_types[ref]
-        _, component = self.resolve(schema)
-        name = pascal_case(component) if component else context
-        name = f"{name}Model" if name in RUNTIME_NAMES else name
-        if ref in self.in_progress and self.sources.get(name) != ref[1:]:  # not a model being built
-            self.recursive.add(ref)
-            return m.AliasRef(name), False
-        self.in_progress.add(ref)
-        try:
-            found = self.plain_type_of(schema, context, where)
-        finally:
-            self.in_progress.discard(ref)
-        if ref in self.recursive:
-            self.claim(name, ref[1:])
-            self.aliases[name] = m.Alias(name, found[0], ref[1:])
-            found = self.alias_types[ref] = (m.AliasRef(name), found[1])
-        return found
-
-    def plain_type_of(self, schema: Any, context: str, where: str) -> tuple[m.Type, bool]:
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        schema, component = self.resolve(schema)
-        if isinstance(ref, str):
-            where = ref[1:]
-        self.check_shape(schema, where)
-        name = pascal_case(component) if component else context
-        if name in RUNTIME_NAMES:
-            name += "Model"
-        for keyword in UNSUPPORTED_KEYWORDS:
-            if keyword in schema:
-                self.warn(f"`{keyword}` is not supported; the type is built from the rest of the schema", where)
-        nullable = bool(schema.get("nullable")) or _admits_null(schema)
-        if "allOf" in schema:
-            schema = self.merge_all_of(schema, where)
-        alternatives = schema.get("oneOf") or schema.get("anyOf")
-        if alternatives and not _only_constraints(alternatives):
-            return self.union(schema, alternatives, name, where, nullable)
-        kinds = _type_names(schema)
-        unknown = [kind for kind in kinds if kind not in JSON_TYPES]
-        if unknown:  # 3.1 validators let schemas of requests and responses through unchecked
-            raise SpecError(Problem(f"unknown type {unknown[0]!r}; JSON Schema has {', '.join(sorted(JSON_TYPES))}",
-                                    self.document.name, f"{where}/type"))
-        if len(kinds) > 1:  # `type: [string, integer]`: one of several JSON types
-            # `items` belongs to the array alternative only: the others must not be warned about it
-            options = [self.type_of({**{k: v for k, v in schema.items() if k != "items" or kind == "array"},
-                                     "type": kind}, name, where)[0] for kind in kinds]
-            return m.UnionOf(tuple(dict.fromkeys(options))), nullable
-        kind = kinds[0] if kinds else None
-        if "items" in schema and kind != "array":
-            origin = "Swagger 2.0 tuple `items` (read as one of the listed schemas)" if schema.get(TUPLE_NOTE) \
-                else "`items`"
-            self.warn(f"{origin} without `type: array` constrains only arrays; "
-                      f"{'typed as Any' if kind is None else 'ignored'}", where)
-        values = schema.get("enum")
-        if isinstance(values, list) and kind in ("string", None) and values:
-            strings = [v for v in values if v is not None]
-            if all(isinstance(v, str) for v in strings) and strings:
-                return self.enum({**schema, "enum": strings}, name, where), nullable or None in values
-        if kind == "string":
-            if schema.get("format") == "binary":
-                self.warn("binary content outside a multipart/form-data request body is typed as str", where)
-            return m.Primitive("str"), nullable
-        if kind == "integer":
-            return m.Primitive("int"), nullable
-        if kind == "number":
-            return m.Primitive("float"), nullable
-        if kind == "boolean":
-            return m.Primitive("bool"), nullable
-        if kind == "array":
-            if schema.get(TUPLE_NOTE):
-                self.warn("Swagger 2.0 tuple `items` read as a list whose items are each one of the listed schemas",
-                          where)
-            item, _ = self.type_of(schema.get("items", {}), f"{name}Item", f"{where}/items")
-            return m.ListOf(item), nullable
-        if kind == "object" or "properties" in schema:
-            if schema.get("properties"):
-                return m.ModelRef(self.model(schema, name, where)), nullable
-            extra = schema.get("additionalProperties")
-            if isinstance(extra, dict) and extra:
-                value, _ = self.type_of(extra, f"{name}Value", f"{where}/additionalProperties")
-                return m.MapOf(value), nullable
-            return m.MapOf(m.Primitive("Any")), nullable
-        if "const" in schema:
-            return _const_type(schema["const"]), nullable
-        return m.Primitive("Any"), nullable
-
-    def check_shape(self, schema: dict[str, Any], where: str) -> None:
-        problem = shape_problem(schema)
-        if problem:
-            raise self.error(problem[1], where + problem[0])
-
-    def union(self, schema: dict[str, Any], alternatives: list[Any], name: str, where: str,
-              nullable: bool) -> tuple[m.Type, bool]:
-        key = "oneOf" if "oneOf" in schema else "anyOf"
-        if "discriminator" in schema:
-            self.warn("`discriminator` is not used: decoding tries the alternatives in order and keeps the first "
-                      "that fits", where)
-        options: list[m.Type] = []
-        for index, option in enumerate(alternatives):
-            resolved, _ = self.resolve(option)
-            if _is_null(resolved):
-                nullable = True
-                continue
-            option_type, option_nullable = self.type_of(option, f"{name}{index + 1}", f"{where}/{key}/{index}")
-            nullable = nullable or option_nullable
-            if option_type not in options:
-                options.append(option_type)
-        if not options:
-            return m.Primitive("Any"), nullable
-        if len(options) == 1:
-            return options[0], nullable
-        return m.UnionOf(tuple(options)), nullable
-
-    def merge_all_of(self, schema: dict[str, Any], where: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for index, part in enumerate(schema["allOf"]):
-            resolved, _ = self.resolve(part)
-            self.check_shape(resolved, f"{where}/allOf/{index}")
-            if "allOf" in resolved:
-                resolved = self.merge_all_of(resolved, where)
-            properties.update(resolved.get("properties", {}))
-            required += resolved.get("required", [])
-            for key in ("type", "description"):
-                merged.setdefault(key, resolved.get(key))
-        properties.update(schema.get("properties", {}))
-        merged["properties"] = properties
-        merged["required"] = list(dict.fromkeys(required + schema.get("required", [])))
-        return {k: v for k, v in merged.items() if v is not None}
-
-    def claim(self, name: str, where: str) -> bool:
-        """Reserve a class name for the schema at `where`; False when that schema already has it."""
-        owner = self.sources.get(name)
-        if owner == where:
-            return False
-        if owner is not None:
-            raise SpecError(Problem(
-                f"two schemas would both become the Python class {name!r} (the other is {owner})",
-                self.document.name, where))
-        self.sources[name] = where
-        return True
-
-    def model(self, schema: dict[str, Any], name: str, where: str) -> str:
-        if not self.claim(name, where):
-            return name
-        required = set(schema.get("required", []))
-        fields: list[m.Field] = []
-        used: dict[str, str] = {}
-        reserved = RESPONSE_ATTRIBUTES if where in self.response_sources else MODEL_ATTRIBUTES
-        for wire_name, prop in schema.get("properties", {}).items():
-            py_name = python_name(wire_name, reserved)
-            if py_name in used:
-                raise SpecError(Problem(
-                    f"properties {used[py_name]!r} and {wire_name!r} would both be the Python field {py_name!r}",
-                    self.document.name, f"{where}/properties"))
-            used[py_name] = wire_name
-            prop_where = f"{where}/properties/{pointer(wire_name)[1:]}"
-            field_type, nullable = self.type_of(prop, name + pascal_case(wire_name), prop_where)
-            resolved, _ = self.resolve(prop)
-            fields.append(m.Field(py_name, wire_name, field_type, wire_name in required, nullable,
-                                  _description(prop, resolved)))
-        fields.sort(key=lambda f: not f.required)  # stable: spec order within each group
-        options = [option for option in schema.get("oneOf", []) or schema.get("anyOf", [])
-                   if isinstance(option, dict) and option.get("required")]
-        constraints = tuple(" + ".join(option["required"]) for option in options)
-        unknown = self.unknown_required(schema, where)
-        python = {wire: py for py, wire in used.items()}
-        # checked when built in code; not when an alternative names no property (it could not be given)
-        alternatives = () if unknown else tuple(tuple(python[wire] for wire in option["required"]) for option in options)
-        self.models[name] = m.Model(name, _text(schema.get("description") or schema.get("title")),
-                                    tuple(fields), where, False, constraints, alternatives)
-        return name
-
-    def unknown_required(self, schema: dict[str, Any], where: str) -> list[str]:
-        """Names that `required` (or a `oneOf`/`anyOf` alternative) lists but `properties` lacks: no
-        argument or field can carry them, so say so rather than drop them in silence."""
-        properties = schema.get("properties", {})
-        places = [("", schema.get("required", []))] + [
-            (f"/{key}/{index}", option.get("required", []))
-            for key in ("oneOf", "anyOf") for index, option in enumerate(schema.get(key, []) or [])
-            if isinstance(option, dict)]
-        unknown = []
-        for place, names in places:
-            missing = [n for n in names if isinstance(n, str) and n not in properties] if isinstance(names, list) else []
-            if missing:
-                listed = ", ".join(repr(n) for n in missing)
-                self.warn(f"`required` lists {listed}, which `properties` does not define; it is left out",
-                          f"{where}{place}/required")
-            unknown += missing
-        return unknown
-
-    def enum(self, schema: dict[str, Any], name: str, where: str) -> m.EnumRef:
-        if self.claim(name, where):
-            values: list[m.EnumValue] = []
-            for value in dict.fromkeys(schema["enum"]):
-                member = constant_case(value) if value else "EMPTY"
-                if any(v.name == member for v in values):
-                    raise SpecError(Problem(f"enum values would both be the Python member {member!r}",
-                                            self.document.name, f"{where}/enum"))
-                values.append(m.EnumValue(member, value))
-            self.enums[name] = m.Enum(name, _text(schema.get("description")), tuple(values), where)
-        return m.EnumRef(name)
 
 
 def build(document: Document, selection: Selection, warnings: list[Problem] | None = None) -> m.Api:
@@ -340,7 +73,7 @@ def build(document: Document, selection: Selection, warnings: list[Problem] | No
     if "swagger" in data:
         raise SpecError(Problem("Swagger 2.0 must be converted first (generator.swagger2.upgrade)", document.name,
                                 "/swagger"))
-    types = _Types(document)
+    types = Types(document)
     credentials = _credentials(types)
     methods: list[m.Method] = []
     matched: set[str] = set()
@@ -369,7 +102,7 @@ def build(document: Document, selection: Selection, warnings: list[Problem] | No
         warnings += sorted(types.warnings.values(), key=lambda problem: (problem.pointer, problem.message))
     return m.Api(
         title=str(info.get("title", "")),
-        description=_text(info.get("description")),
+        description=text_of(info.get("description")),
         version=str(info.get("version", "")),
         package=selection.package,
         spec_name=document.name,
@@ -389,7 +122,7 @@ def python_path(segments: tuple[str, ...] | list[str]) -> tuple[str, ...]:
                  for index, s in enumerate(segments))
 
 
-def _check_python_paths(types: _Types, names: list[tuple[str, str]]) -> None:
+def _check_python_paths(types: Types, names: list[tuple[str, str]]) -> None:
     """Two Slack names (or name prefixes) must not land on one client attribute."""
     owners: dict[tuple[str, ...], str] = {}
     for slack_name, path in names:
@@ -417,7 +150,7 @@ class _Credentials:
     def is_token(self, name: str, location: str) -> bool:
         return name == "token" or (name, location) in self.parameters
 
-    def check(self, types: _Types, security: Any) -> None:
+    def check(self, types: Types, security: Any) -> None:
         """Warn about each scheme a selected method asks for that the client cannot honour."""
         for requirement in security or []:
             for name in requirement or {}:
@@ -427,7 +160,7 @@ class _Credentials:
                                                                                       name))
 
 
-def _credentials(types: _Types) -> _Credentials:
+def _credentials(types: Types) -> _Credentials:
     """Read the security schemes: which ones the client's Bearer token stands for."""
     schemes = types.data.get("components", {}).get("securitySchemes", {})
     parameters: set[tuple[str, str]] = set()
@@ -451,7 +184,7 @@ def _credentials(types: _Types) -> _Credentials:
     return _Credentials(frozenset(parameters), unsupported, frozenset(basic))
 
 
-def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str, path_item: dict[str, Any],
+def _method(types: Types, credentials: _Credentials, slack_name: str, verb: str, path_item: dict[str, Any],
             path_where: str) -> m.Method:
     where = f"{path_where}/{verb}"
     if verb not in ("get", "post"):
@@ -486,7 +219,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
                        "say", parameter_where)
         resolved, _ = types.resolve(schema)
         query_places.append((name, parameter_where))
-        description = _text(parameter.get("description"))
+        description = text_of(parameter.get("description"))
         declared_json = any(str(kind).startswith(JSON) for kind in param_content)
         parameters.append(m.Parameter(
             name="", wire_name=name, location="query", type=param_type,
@@ -531,8 +264,8 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
         name=python_path(segments)[-1],
         http_method=http_method,  # type: ignore[arg-type]
         path=slack_name,
-        summary=_text(operation.get("summary") or _first_sentence(operation.get("description"))),
-        description=_text(operation.get("description")),
+        summary=text_of(operation.get("summary") or _first_sentence(operation.get("description"))),
+        description=text_of(operation.get("description")),
         parameters=tuple(parameters),
         body_encoding=body_encoding,  # type: ignore[arg-type]
         content_types=content_types,
@@ -551,7 +284,7 @@ def _method(types: _Types, credentials: _Credentials, slack_name: str, verb: str
     )
 
 
-def _token_required(types: _Types, operation: dict[str, Any]) -> bool:
+def _token_required(types: Types, operation: dict[str, Any]) -> bool:
     """False when the spec says the method takes no token: `security: []` (or an empty
     requirement, making auth optional), or only HTTP basic schemes, as OAuth token exchanges
     declare their client_id and client_secret."""
@@ -570,7 +303,7 @@ def _token_required(types: _Types, operation: dict[str, Any]) -> bool:
     return not names or basic != names
 
 
-def _body_type(types: _Types, content: dict[str, Any]) -> str | None:
+def _body_type(types: Types, content: dict[str, Any]) -> str | None:
     """The request body type to send: multipart when it carries files (or is all there is), else a
     form, else JSON."""
     if MULTIPART in content:
@@ -584,12 +317,12 @@ def _body_type(types: _Types, content: dict[str, Any]) -> str | None:
 def _is_binary(schema: dict[str, Any]) -> bool:
     """A file: `format: binary` (3.0; 2.0's `type: file` is converted to it) or 3.1's
     `contentMediaType` without an encoding."""
-    if _type_names(schema) != ["string"]:
+    if type_names(schema) != ["string"]:
         return False
     return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
 
 
-def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: dict[str, Any], path_where: str,
+def _declared_parameters(types: Types, path_item: dict[str, Any], operation: dict[str, Any], path_where: str,
                          where: str) -> list[tuple[dict[str, Any], str]]:
     """The operation's parameters and those of its path it does not redefine, with their places."""
     own = [(types.resolve(raw)[0], f"{where}/parameters/{index}")
@@ -600,17 +333,17 @@ def _declared_parameters(types: _Types, path_item: dict[str, Any], operation: di
     return [pair for pair in shared if (pair[0].get("name"), pair[0].get("in")) not in redefined] + own
 
 
-def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, Any], context: str, where: str,
+def _body_parameters(types: Types, credentials: _Credentials, media: dict[str, Any], context: str, where: str,
                      form: bool, multipart: bool = False) -> list[m.Parameter]:
     schema, _ = types.resolve(media.get("schema", {}))
     if "allOf" in schema:
         schema = types.merge_all_of(schema, where)
-    kinds = _type_names(schema)
+    kinds = type_names(schema)
     if kinds and kinds != ["object"]:
         raise types.error(f"a request body of type {' or '.join(kinds)} cannot be keyword arguments; Slack methods "
                           "take an object of named arguments", f"{where}/schema")
     alternatives = schema.get("oneOf") or schema.get("anyOf")
-    if alternatives and not _only_constraints(alternatives):
+    if alternatives and not only_constraints(alternatives):
         types.warn("`oneOf`/`anyOf` in a request body: the arguments are the properties listed on the body schema "
                    "itself", f"{where}/schema")
     required = set(schema.get("required", []))
@@ -629,7 +362,7 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
             param_type, _ = types.type_of(prop, context + pascal_case(wire_name),
                                           f"{where}/schema/properties/{pointer(wire_name)[1:]}")
         declared_json = str(encodings.get(wire_name, {}).get("contentType", "")).startswith(JSON)
-        description = _description(prop, resolved)
+        description = describe(prop, resolved)
         parameters.append(m.Parameter(
             name="", wire_name=wire_name, location="body", type=param_type, required=wire_name in required,
             description=description,
@@ -639,7 +372,7 @@ def _body_parameters(types: _Types, credentials: _Credentials, media: dict[str, 
     return parameters
 
 
-def _python_names(types: _Types, parameters: list[m.Parameter], where: str) -> list[m.Parameter]:
+def _python_names(types: Types, parameters: list[m.Parameter], where: str) -> list[m.Parameter]:
     """Keyword argument names: the wire name when it is a usable identifier, else made into one."""
     named: dict[str, m.Parameter] = {}
     for parameter in parameters:
@@ -651,7 +384,7 @@ def _python_names(types: _Types, parameters: list[m.Parameter], where: str) -> l
     return list(named.values())
 
 
-def _response_model(types: _Types, operation: dict[str, Any], context: str, where: str) -> str:
+def _response_model(types: Types, operation: dict[str, Any], context: str, where: str) -> str:
     responses = operation.get("responses", {})
     status = "200" if "200" in responses else "2XX"
     if status not in responses and any(str(code).startswith("2") for code in responses):
@@ -683,7 +416,7 @@ def _response_model(types: _Types, operation: dict[str, Any], context: str, wher
     return response_type.name
 
 
-def _families(types: _Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
+def _families(types: Types, methods: list[m.Method]) -> tuple[m.Family, ...]:
     tree: dict[str, Any] = {}
     for method in methods:
         node = tree
@@ -726,7 +459,7 @@ def _step_aside(resource: m.Resource, taken: set[str]) -> m.Resource:
     return replace(resource, class_name=name, children=children)
 
 
-def _resource(types: _Types, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:
+def _resource(types: Types, slack_path: tuple[str, ...], node: dict[str, Any]) -> m.Resource:
     path = python_path(slack_path)
     children = tuple(_resource(types, (*slack_path, k), node[k]) for k in sorted(k for k in node if k))
     methods = tuple(sorted((replace(method, resource_path=path) for method in node.get("", [])),
@@ -753,7 +486,7 @@ def _resource_class_name(path: tuple[str, ...]) -> str:
     return f"{name}Methods" if name in RUNTIME_NAMES or f"Async{name}" in RUNTIME_NAMES else name
 
 
-def _check_module_names(types: _Types, family: m.Family) -> None:
+def _check_module_names(types: Types, family: m.Family) -> None:
     """Every name a family module defines or imports must be distinct, or one would hide another."""
     owners: dict[str, str] = {name: f"model {name}" for name in family.models}
     for resource in family.resource.walk():
@@ -778,7 +511,7 @@ def _check_module_names(types: _Types, family: m.Family) -> None:
         owners[method.constant] = repr(method.slack_name)
 
 
-def _used_names(resource: m.Resource, types: _Types) -> tuple[str, ...]:
+def _used_names(resource: m.Resource, types: Types) -> tuple[str, ...]:
     """Model and enum names a family's methods mention, for its module's imports."""
     names: set[str] = set()
 
@@ -819,51 +552,6 @@ def _is_error_envelope(schema: dict[str, Any]) -> bool:
     return ok.get("const") is False or ok.get("enum") == [False]
 
 
-def _only_constraints(alternatives: list[Any]) -> bool:
-    """`oneOf: [{required: [a]}, {required: [b, c]}]` constrains an object; it adds no shape."""
-    return all(isinstance(option, dict) and set(option) <= {"required", "description", "title"}
-               for option in alternatives)
-
-
-JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
-
-
-def _description(schema: Any, resolved: dict[str, Any]) -> str:
-    """A schema's description: beside its `$ref` (3.1 allows that) or on what it refers to."""
-    own = schema.get("description") if isinstance(schema, dict) else None
-    return _text(own or resolved.get("description"))
-
-
-def _type_names(schema: dict[str, Any]) -> list[str]:
-    """The JSON types a schema allows besides null; empty when it does not say."""
-    kind = schema.get("type")
-    kinds = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
-    return [k for k in dict.fromkeys(kinds) if k != "null"]
-
-
-def _is_null(schema: dict[str, Any]) -> bool:
-    """`type: "null"` (3.1), `type: [null]`, or a bare `nullable: true` (3.0): only null."""
-    kind = schema.get("type")
-    if kind == "null" or kind == ["null"]:
-        return True
-    return schema.get("nullable") is True and set(schema) <= {"nullable", "description", "title"}
-
-
-def _admits_null(schema: dict[str, Any]) -> bool:
-    kind = schema.get("type")
-    return isinstance(kind, list) and "null" in kind
-
-
-def _const_type(value: Any) -> m.Primitive:
-    if isinstance(value, bool):
-        return m.Primitive("bool")
-    if isinstance(value, int):
-        return m.Primitive("int")
-    if isinstance(value, float):
-        return m.Primitive("float")
-    if isinstance(value, str):
-        return m.Primitive("str")
-    return m.Primitive("Any")
 
 
 def _scopes(security: Any) -> tuple[str, ...]:
@@ -874,7 +562,7 @@ def _scopes(security: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(scopes))
 
 
-def _documented_errors(types: _Types, operation: dict[str, Any]) -> tuple[m.ErrorCode, ...]:
+def _documented_errors(types: Types, operation: dict[str, Any]) -> tuple[m.ErrorCode, ...]:
     """Error codes listed as the `error` enum of the operation's error responses (Slack's 2.0 style)."""
     codes: list[str] = []
     for status, raw in operation.get("responses", {}).items():
@@ -888,7 +576,7 @@ def _documented_errors(types: _Types, operation: dict[str, Any]) -> tuple[m.Erro
     return tuple(m.ErrorCode(code, "") for code in sorted(set(codes)))
 
 
-def _rate_limit_tier(types: _Types, operation: dict[str, Any], where: str) -> m.RateLimitTier | None:
+def _rate_limit_tier(types: Types, operation: dict[str, Any], where: str) -> m.RateLimitTier | None:
     """Slack's rate-limit tier of a method: 1 to 4, `special` (a rule of its own), or None (unknown)."""
     tier = operation.get("x-slack-rate-limit-tier")
     if tier is None:
@@ -901,17 +589,17 @@ def _rate_limit_tier(types: _Types, operation: dict[str, Any], where: str) -> m.
                       f"{where}/x-slack-rate-limit-tier")
 
 
-def _rate_limit_note(types: _Types, operation: dict[str, Any], where: str) -> str:
+def _rate_limit_note(types: Types, operation: dict[str, Any], where: str) -> str:
     note = operation.get("x-slack-rate-limit-note", "")
     if not isinstance(note, str):
         raise types.error("x-slack-rate-limit-note must be text", f"{where}/x-slack-rate-limit-note")
-    return _text(note)
+    return text_of(note)
 
 
 def _errors(errors: Any) -> tuple[m.ErrorCode, ...]:
     if not isinstance(errors, dict):
         return ()
-    return tuple(m.ErrorCode(str(code), _text(text)) for code, text in sorted(errors.items()))
+    return tuple(m.ErrorCode(str(code), text_of(text)) for code, text in sorted(errors.items()))
 
 
 def _example(schema: Any) -> str | None:
@@ -925,9 +613,7 @@ def _example(schema: Any) -> str | None:
 
 
 def _first_sentence(value: Any) -> str:
-    text = _text(value)
+    text = text_of(value)
     return text.split(". ", 1)[0].split("\n", 1)[0]
 
 
-def _text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""

@@ -20,7 +20,7 @@ from . import model as m
 from .errors import Problem, SpecError
 
 if TYPE_CHECKING:
-    from .build import _Types
+    from .schemas import Types
 
 EXTENSION = "x-slack-paginate"
 # What each style needs: the request argument that says where to go on, and the response field
@@ -29,7 +29,7 @@ POSITION: dict[m.PagingStyle, tuple[str, tuple[str, ...]]] = {"cursor": ("cursor
 SIZE_ARGUMENT = {"cursor": "limit", "page": "count"}
 
 
-def pagination(types: _Types, operation: dict[str, Any], parameters: list[m.Parameter], response: str,
+def pagination(types: Types, operation: dict[str, Any], parameters: list[m.Parameter], response: str,
                where: str) -> m.Pagination | None:
     """The method's walk through pages, or None when it has a single answer."""
     declared = operation.get(EXTENSION)
@@ -59,7 +59,7 @@ def pagination(types: _Types, operation: dict[str, Any], parameters: list[m.Para
     return m.Pagination(style, tuple(path.split(".")), attributes, item, _size(arguments, style), False)
 
 
-def _inferred(types: _Types, arguments: dict[str, m.Parameter], response: str, where: str) -> m.Pagination | None:
+def _inferred(types: Types, arguments: dict[str, m.Parameter], response: str, where: str) -> m.Pagination | None:
     for style, (argument, marker) in POSITION.items():
         if argument not in arguments or _field_path(types, response, marker) is None:
             continue
@@ -83,7 +83,7 @@ def _size(arguments: dict[str, m.Parameter], style: str) -> str | None:
     return parameter.name if parameter else None
 
 
-def _field_path(types: _Types, model_name: str, path: tuple[str, ...]) -> tuple[tuple[str, ...], m.Field] | None:
+def _field_path(types: Types, model_name: str, path: tuple[str, ...]) -> tuple[tuple[str, ...], m.Field] | None:
     """The Python attribute names along `path` (wire names) and the field it ends at."""
     attributes: list[str] = []
     field = None
@@ -99,7 +99,7 @@ def _field_path(types: _Types, model_name: str, path: tuple[str, ...]) -> tuple[
     return (tuple(attributes), field) if field else None
 
 
-def _follow(types: _Types, response: str, path: tuple[str, ...]) -> tuple[tuple[str, ...], m.Type] | None:
+def _follow(types: Types, response: str, path: tuple[str, ...]) -> tuple[tuple[str, ...], m.Type] | None:
     found = _field_path(types, response, path)
     if found is None or not isinstance(found[1].type, m.ListOf):
         return None
