@@ -1,8 +1,8 @@
 """Generate typed Python clients for the Slack Web API from OpenAPI descriptions.
 
-The pipeline, one module per stage: `load` -> `validate` (Swagger 2.0 input: `swagger2`, which
-validates and converts it to OpenAPI 3.0) -> `build` (the typed model in `model`) -> `render` ->
-`format` -> `output`. `generate` runs the stages that produce text; writing is a separate, last
+The pipeline, one module per stage: `load` (with `overlay`) -> `validate` (Swagger 2.0 input:
+`swagger2`, which validates and converts it to OpenAPI 3.0) -> `build` (types from `schemas`, the
+typed model in `model`) -> `render` -> `format` -> `output` (written through `commit`). `generate` runs the stages that produce text; writing is a separate, last
 step so `--check` and tests compare without touching the disk. Beside the client, `diff` and
 `release` carry the package's version and changelog from one generation to the next.
 
