@@ -296,7 +296,7 @@ def _run(scenario: Scenario, number: int, *, record: bool = True, sample: bool =
     with log.open("wb") as output:
         start = time.perf_counter()
         process = subprocess.Popen(scenario.command, cwd=scenario.cwd, env=scenario.env, stdout=output, stderr=output)
-        sampler = _TreeSampler(process.pid) if sample else None
+        sampler = TreeSampler(process.pid) if sample else None
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -312,7 +312,7 @@ def _run(scenario: Scenario, number: int, *, record: bool = True, sample: bool =
     scenario.peak_kib.append(usage.ru_maxrss)
 
 
-class _TreeSampler:
+class TreeSampler:
     """Samples the summed PSS of a process and its descendants (Linux /proc; 0 elsewhere)."""
 
     def __init__(self, pid: int) -> None:

@@ -125,11 +125,12 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
             raise TemplateError(where[0] if where else names[0], where[1] if where else None, str(exc)) from None
         files[path] = header(api.spec_name, path) + text
 
+    copied = copied_runtime(package, env)
     for name in sorted({*TEMPLATED, *runtime_modules()}):
-        if name in TEMPLATED or _has_template(env, f"package/{name}.jinja"):
-            emit(f"{package}/{name}", [f"package/{name}.jinja"])
-        else:
+        if f"{package}/{name}" in copied:
             files[f"{package}/{name}"] = header(api.spec_name, name) + (BUILTIN_RUNTIME / name).read_text("utf-8")
+        else:
+            emit(f"{package}/{name}", [f"package/{name}.jinja"])
     for family in api.families:
         emit(f"{package}/resources/{family.name}.py",
              [f"package/resources/{family.name}.py.jinja", "package/resources/family.py.jinja"], family=family)
@@ -138,6 +139,14 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
     emit("CHANGELOG.md", ["project/CHANGELOG.md.jinja"], releases=releases)
     emit("docs/API.md", ["docs/API.md.jinja"])
     return dict(sorted(files.items()))
+
+
+def copied_runtime(package: str, env: jinja2.Environment) -> frozenset[str]:
+    """The paths of the runtime modules `render` copies verbatim (no template replaces them).
+    They are already in black's style (tests/test_generated_quality.py checks it), so formatting
+    them again would only cost time."""
+    return frozenset(f"{package}/{name}" for name in runtime_modules()
+                     if name not in TEMPLATED and not _has_template(env, f"package/{name}.jinja"))
 
 
 class TemplateError(GeneratorError):
