@@ -206,8 +206,11 @@ def _export(revision: str, folder: Path) -> Path:
     import io
     import tarfile
 
-    archive = subprocess.run(["git", "archive", "--format=tar", revision, "generator", "templates", "spec",
-                              "pyproject.toml"], cwd=ROOT, check=True, capture_output=True).stdout
+    present = subprocess.run(["git", "ls-tree", "--name-only", revision], cwd=ROOT, check=True, capture_output=True,
+                             text=True).stdout.split()
+    wanted = [name for name in ("generator", "templates", "runtime", "spec", "pyproject.toml") if name in present]
+    archive = subprocess.run(["git", "archive", "--format=tar", revision, *wanted], cwd=ROOT, check=True,
+                             capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     compileall.compile_dir(folder / "generator", quiet=1)
