@@ -221,19 +221,24 @@ def _baseline(work: Path, checkout: Path, revision: str, spec_name: str, spec: P
     """The generator as of another revision: cold, and --check on its own output."""
     python = [sys.executable, "-m", "generator", "--spec", str(spec), "--package", package]
     cold_out, warm_out = work / f"baseline-{spec_name}-cold", work / f"baseline-{spec_name}-warm"
+    cold_cache = work / f"baseline-{spec_name}-cold-cache"
     tool = f"baseline {revision}"
+    env = {**os.environ, "GENERATOR_CACHE_DIR": str(work / f"baseline-{spec_name}-cache")}
+    env.pop("GENERATOR_WORKERS", None)
+    cold_env = {**env, "GENERATOR_CACHE_DIR": str(cold_cache)}
 
-    def fresh(_: int) -> None:
+    def fresh(_: int) -> None:  # cold as for ours: no output and no cache (the user's cache is never used)
         shutil.rmtree(cold_out, ignore_errors=True)
+        shutil.rmtree(cold_cache, ignore_errors=True)
 
     def generated(_: int) -> None:
         if not warm_out.is_dir():
-            subprocess.run([*python, "--out", str(warm_out)], cwd=checkout, check=True, capture_output=True)
+            subprocess.run([*python, "--out", str(warm_out)], cwd=checkout, env=env, check=True, capture_output=True)
 
     return [
-        Scenario(tool, spec_name, "cold", [*python, "--out", str(cold_out)], dict(os.environ), fresh, cwd=checkout),
-        Scenario(tool, spec_name, "--check", [*python, "--out", str(warm_out), "--check"], dict(os.environ),
-                 generated, cwd=checkout),
+        Scenario(tool, spec_name, "cold", [*python, "--out", str(cold_out)], cold_env, fresh, cwd=checkout),
+        Scenario(tool, spec_name, "--check", [*python, "--out", str(warm_out), "--check"], env, generated,
+                 cwd=checkout),
     ]
 
 
