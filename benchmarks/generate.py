@@ -25,7 +25,8 @@ between the processes sharing them), sampled every 5 ms in one extra, untimed ru
 so sampling never slows the timed runs.
 Last, it times importing the generated whole-API package (from spec/slack_web.yaml) in a fresh
 interpreter against `from slack_sdk import WebClient` (slack_sdk installed in its own environment).
-Targets (from issues 7 and 12) are checked at the end. This is a measurement, not a test: timings depend
+Targets (from issues 7, 12 and 17) are checked at the end, each printed as met or MISSED;
+memory is judged on the whole tree's PSS. This is a measurement, not a test: timings depend
 on the machine and its load, so it prints the load average beside them.
 """
 
@@ -205,8 +206,11 @@ def _export(revision: str, folder: Path) -> Path:
     import io
     import tarfile
 
-    archive = subprocess.run(["git", "archive", "--format=tar", revision, "generator", "templates", "spec",
-                              "pyproject.toml"], cwd=ROOT, check=True, capture_output=True).stdout
+    present = subprocess.run(["git", "ls-tree", "--name-only", revision], cwd=ROOT, check=True, capture_output=True,
+                             text=True).stdout.split()
+    wanted = [name for name in ("generator", "templates", "runtime", "spec", "pyproject.toml") if name in present]
+    archive = subprocess.run(["git", "archive", "--format=tar", revision, *wanted], cwd=ROOT, check=True,
+                             capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     compileall.compile_dir(folder / "generator", quiet=1)
@@ -217,19 +221,24 @@ def _baseline(work: Path, checkout: Path, revision: str, spec_name: str, spec: P
     """The generator as of another revision: cold, and --check on its own output."""
     python = [sys.executable, "-m", "generator", "--spec", str(spec), "--package", package]
     cold_out, warm_out = work / f"baseline-{spec_name}-cold", work / f"baseline-{spec_name}-warm"
+    cold_cache = work / f"baseline-{spec_name}-cold-cache"
     tool = f"baseline {revision}"
+    env = {**os.environ, "GENERATOR_CACHE_DIR": str(work / f"baseline-{spec_name}-cache")}
+    env.pop("GENERATOR_WORKERS", None)
+    cold_env = {**env, "GENERATOR_CACHE_DIR": str(cold_cache)}
 
-    def fresh(_: int) -> None:
+    def fresh(_: int) -> None:  # cold as for ours: no output and no cache (the user's cache is never used)
         shutil.rmtree(cold_out, ignore_errors=True)
+        shutil.rmtree(cold_cache, ignore_errors=True)
 
     def generated(_: int) -> None:
         if not warm_out.is_dir():
-            subprocess.run([*python, "--out", str(warm_out)], cwd=checkout, check=True, capture_output=True)
+            subprocess.run([*python, "--out", str(warm_out)], cwd=checkout, env=env, check=True, capture_output=True)
 
     return [
-        Scenario(tool, spec_name, "cold", [*python, "--out", str(cold_out)], dict(os.environ), fresh, cwd=checkout),
-        Scenario(tool, spec_name, "--check", [*python, "--out", str(warm_out), "--check"], dict(os.environ),
-                 generated, cwd=checkout),
+        Scenario(tool, spec_name, "cold", [*python, "--out", str(cold_out)], cold_env, fresh, cwd=checkout),
+        Scenario(tool, spec_name, "--check", [*python, "--out", str(warm_out), "--check"], env, generated,
+                 cwd=checkout),
     ]
 
 
@@ -296,7 +305,7 @@ def _run(scenario: Scenario, number: int, *, record: bool = True, sample: bool =
     with log.open("wb") as output:
         start = time.perf_counter()
         process = subprocess.Popen(scenario.command, cwd=scenario.cwd, env=scenario.env, stdout=output, stderr=output)
-        sampler = _TreeSampler(process.pid) if sample else None
+        sampler = TreeSampler(process.pid) if sample else None
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -312,7 +321,7 @@ def _run(scenario: Scenario, number: int, *, record: bool = True, sample: bool =
     scenario.peak_kib.append(usage.ru_maxrss)
 
 
-class _TreeSampler:
+class TreeSampler:
     """Samples the summed PSS of a process and its descendants (Linux /proc; 0 elsewhere)."""
 
     def __init__(self, pid: int) -> None:
@@ -372,15 +381,14 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
                      and s.seconds), None)
 
     if any(s.tool.startswith("baseline") for s in scenarios):
-        print("\nbefore/after (ours / baseline, time; peak memory):")
-        for spec in ("calls", "whole"):
+        print("\nbefore/after (baseline -> ours: median time; memory, the whole tree's peak PSS):")
+        for spec in ("calls", "whole", "web"):
             for kind in ("cold", "--check"):
                 ours, before = find("python -m generator", spec, kind), find("baseline", spec, kind)
                 if ours is not None and before is not None:
                     print(f"  {spec:6} {kind:10} {before.median():6.3f} s -> {ours.median():6.3f} s "
                           f"({ours.median() / before.median():.2f}x); "
-                          f"{statistics.median(before.peak_kib) / MiB:.1f} -> "
-                          f"{statistics.median(ours.peak_kib) / MiB:.1f} MiB")
+                          f"{before.tree_kib / MiB:.1f} -> {ours.tree_kib / MiB:.1f} MiB")
 
     print("\nratios (ours / peer, time):")
     for peer in ("openapi-python-client", "openapi-generator"):
@@ -396,7 +404,7 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
     print("\ntargets:")
     opc_calls, opc_whole = find("openapi-python-client", "calls"), find("openapi-python-client", "whole")
     checks: list[tuple[str, Scenario | None, Scenario | None, float]] = [
-        ("calls cold <= 0.8x openapi-python-client calls", find("python -m generator", "calls"), opc_calls, 0.8),
+        ("calls cold <= 0.5x openapi-python-client calls", find("python -m generator", "calls"), opc_calls, 0.5),
         ("whole cold <= 0.5x openapi-python-client whole", find("python -m generator", "whole"), opc_whole, 0.5),
         ("web cold <= 0.5x openapi-python-client web", find("python -m generator", "web"),
          find("openapi-python-client", "web"), 0.5),
@@ -411,16 +419,16 @@ def _report(scenarios: list[Scenario], runs: int) -> None:
             continue
         ratio = ours.median() / theirs.median()
         print(f"  {text}: {ratio:.2f}x  {'met' if ratio <= limit else 'MISSED'}")
-    whole = find("python -m generator", "whole")
-    if whole is not None:
-        peak = statistics.median(whole.peak_kib) / MiB
-        print(f"  whole cold peak memory <= 80 MiB: {peak:.1f} MiB  {'met' if peak <= 80 else 'MISSED'}"
-              f" (whole tree's PSS {whole.tree_kib / MiB:.1f} MiB)")
-    web = find("python -m generator", "web")
-    if web is not None:
-        tree = web.tree_kib / MiB
-        print(f"  web cold memory of the whole process tree <= 150 MiB: {tree:.1f} MiB  "
-              f"{'met' if tree <= 150 else 'MISSED'}")
+    # memory is judged on the whole process tree (the forked workers count), never one process
+    for spec, limit in (("whole", 80), ("web", 150)):
+        ours = find("python -m generator", spec)
+        if ours is None:
+            print(f"  {spec} cold memory (whole tree's peak PSS) <= {limit} MiB: not measured")
+            continue
+        tree = ours.tree_kib / MiB
+        print(f"  {spec} cold memory (whole tree's peak PSS) <= {limit} MiB: {tree:.1f} MiB  "
+              f"{'met' if 0 < tree <= limit else 'MISSED'}")
+    print("  synthetic 2,000-operation spec <= 300 MiB: see benchmarks/synthetic.py")
 
 
 def _load() -> str:

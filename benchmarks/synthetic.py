@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import ROOT
-from generate import _TreeSampler as TreeSampler
+from generate import ROOT, TreeSampler
 
 METHODS_PER_FAMILY = 25
 GOAL_OPERATIONS, GOAL_MIB = 2000, 300

@@ -202,9 +202,10 @@ def _placed(document: Document, problems: list[Problem]) -> list[Problem]:
 def _render(api: Api, env: jinja2.Environment, history: History, cache: Cache) -> dict[str, str]:
     from .format import format_files
     from .release import STATE
-    from .render import render
+    from .render import copied_runtime, render
 
-    files = format_files(render(replace(api, version=history.version), env, history.releases), cache)
+    rendered = render(replace(api, version=history.version), env, history.releases)
+    files = format_files(rendered, cache, formatted_already=copied_runtime(api.package, env))
     return {**files, STATE: history.to_json()}
 
 

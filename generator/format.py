@@ -12,6 +12,7 @@ between forked workers when the machine has CPUs to spare.
 from __future__ import annotations
 
 import gc
+from collections.abc import Collection
 
 from .cache import Cache, digest, versions
 from .errors import GeneratorError
@@ -28,10 +29,12 @@ class TemplateOutputError(GeneratorError):
     exit_code = 3
 
 
-def format_files(files: dict[str, str], cache: Cache | None = None) -> dict[str, str]:
-    """Format every `.py` file; other files pass through unchanged."""
+def format_files(files: dict[str, str], cache: Cache | None = None, formatted_already: Collection[str] = ()) -> dict[str, str]:
+    """Format every `.py` file; other files, and those in `formatted_already` (the runtime's
+    verbatim copies), pass through unchanged."""
     cache = cache or Cache()
-    keys = {path: _key(text) for path, text in files.items() if path.endswith(".py")} if cache.enabled else {}
+    python = {path: text for path, text in files.items() if path.endswith(".py") and path not in formatted_already}
+    keys = {path: _key(text) for path, text in python.items()} if cache.enabled else {}
     formatted: dict[str, str] = {}
     for path, key in keys.items():
         hit = cache.get("format", key)
@@ -40,7 +43,7 @@ def format_files(files: dict[str, str], cache: Cache | None = None) -> dict[str,
                 formatted[path] = hit.decode("utf-8")
         except UnicodeDecodeError:
             pass  # not what this code stores: format again
-    todo = {path: text for path, text in files.items() if path.endswith(".py") and path not in formatted}
+    todo = {path: text for path, text in python.items() if path not in formatted}
     if todo:
         fresh = _format_in_parallel(todo)
         for path, text in fresh.items():

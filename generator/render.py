@@ -125,11 +125,12 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
             raise TemplateError(where[0] if where else names[0], where[1] if where else None, str(exc)) from None
         files[path] = header(api.spec_name, path) + text
 
+    copied = copied_runtime(package, env)
     for name in sorted({*TEMPLATED, *runtime_modules()}):
-        if name in TEMPLATED or _has_template(env, f"package/{name}.jinja"):
-            emit(f"{package}/{name}", [f"package/{name}.jinja"])
-        else:
+        if f"{package}/{name}" in copied:
             files[f"{package}/{name}"] = header(api.spec_name, name) + (BUILTIN_RUNTIME / name).read_text("utf-8")
+        else:
+            emit(f"{package}/{name}", [f"package/{name}.jinja"])
     for family in api.families:
         emit(f"{package}/resources/{family.name}.py",
              [f"package/resources/{family.name}.py.jinja", "package/resources/family.py.jinja"], family=family)
@@ -138,6 +139,14 @@ def render(api: m.Api, env: jinja2.Environment, releases: Sequence[Release] = ()
     emit("CHANGELOG.md", ["project/CHANGELOG.md.jinja"], releases=releases)
     emit("docs/API.md", ["docs/API.md.jinja"])
     return dict(sorted(files.items()))
+
+
+def copied_runtime(package: str, env: jinja2.Environment) -> frozenset[str]:
+    """The paths of the runtime modules `render` copies verbatim (no template replaces them).
+    They are already in black's style (tests/test_generated_quality.py checks it), so formatting
+    them again would only cost time."""
+    return frozenset(f"{package}/{name}" for name in runtime_modules()
+                     if name not in TEMPLATED and not _has_template(env, f"package/{name}.jinja"))
 
 
 class TemplateError(GeneratorError):
@@ -252,11 +261,70 @@ def black_field(name: str, annotation: str, default: str, indent: int = 4) -> st
     miss costs time, never correctness."""
     pad = " " * indent
     line = f"{pad}{name}: {annotation}{default}"
-    if len(line) <= LINE_LENGTH or default != " = None":
+    if len(line) <= LINE_LENGTH:
+        return line
+    if default.startswith(" = field(") and len(f"{pad}{name}: {annotation} = field(") <= LINE_LENGTH:
+        return black_call(f"{name}: {annotation} = field", _split_arguments(default[9:-1]), indent, "")
+    if default != " = None":
         return line
     if len(f"{pad}{name}: {annotation} = (") <= LINE_LENGTH:
         return f"{pad}{name}: {annotation} = (\n{pad}    None\n{pad})"
-    return f"{pad}{name}: (\n{pad}    {annotation}\n{pad}) = None"
+    return f"{pad}{name}: (\n{_annotation_lines(annotation, indent + 4)}\n{pad}) = None"
+
+
+def black_parameter(name: str, annotation: str, default: str, indent: int = 8) -> str:
+    """A parameter of a signature laid out one per line, as black lays it out: an annotation too
+    long for the line goes inside parentheses of its own."""
+    pad = " " * indent
+    line = f"{pad}{name}: {annotation}{default},"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"{pad}{name}: (\n{_annotation_lines(annotation, indent + 4)}\n{pad}){default},"
+
+
+def black_class(name: str, base: str) -> str:
+    """A class statement with one base, as black lays it out."""
+    line = f"class {name}({base}):"
+    return line if len(line) <= LINE_LENGTH else f"class {name}(\n    {base}\n):"
+
+
+def black_assign(target: str, value: str, indent: int = 4, separator: str = " = ") -> str:
+    """`target = value` (or `target: annotation`), with a value too long for the line inside
+    parentheses of its own, as black lays it out."""
+    pad = " " * indent
+    line = f"{pad}{target}{separator}{value}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    callee, bracket, arguments = value.partition("(")
+    if bracket and value.endswith(")") and len(f"{pad}{target}{separator}{callee}(") <= LINE_LENGTH:
+        return black_call(f"{target}{separator}{callee}", _split_arguments(arguments[:-1]), indent, "")
+    if len(f"{pad}    {value}") > LINE_LENGTH:
+        return line
+    return f"{pad}{target}{separator}(\n{pad}    {value}\n{pad})"
+
+
+def black_returns(annotation: str, indent: int = 4) -> str:
+    """The `) -> annotation:` that closes a signature laid out one parameter per line."""
+    pad = " " * indent
+    line = f"{pad}) -> {annotation}:"
+    if len(line) <= LINE_LENGTH or not annotation.endswith("]"):
+        return line
+    head, _, inner = annotation.partition("[")
+    return f"{pad}) -> {head}[\n{_annotation_lines(inner[:-1], indent + 4)}\n{pad}]:"
+
+
+def _annotation_lines(annotation: str, indent: int) -> str:
+    """An annotation on one line if it fits, else a union one member a line, each after `| `,
+    and a subscript too long for its line with its contents on lines of their own."""
+    pad = " " * indent
+    if len(pad) + len(annotation) <= LINE_LENGTH:
+        return pad + annotation
+    members = _split_arguments(annotation, "|")
+    if len(members) == 1 and annotation.endswith("]") and "[" in annotation:
+        head, _, inner = annotation.partition("[")
+        return f"{pad}{head}[\n{_annotation_lines(inner[:-1], indent + 4)}\n{pad}]"
+    lines = [_annotation_lines(member, indent) for member in members]
+    return "\n".join(f"{pad}| {line[indent:]}" if number else line for number, line in enumerate(lines))
 
 
 def black_call(callee: str, arguments: list[str], indent: int, suffix: str = ",") -> str:
@@ -281,12 +349,12 @@ def black_call(callee: str, arguments: list[str], indent: int, suffix: str = ","
     return "\n".join(lines)
 
 
-def _split_arguments(text: str) -> list[str]:
-    """`a, f(b, c), d` -> [`a`, `f(b, c)`, `d`]: commas at the top level only."""
+def _split_arguments(text: str, separator: str = ",") -> list[str]:
+    """`a, f(b, c), d` -> [`a`, `f(b, c)`, `d`]: separators at the top level only."""
     parts, depth, start = [], 0, 0
     for index, char in enumerate(text):
-        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
-        if char == "," and depth == 0:
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(char, 0)
+        if char == separator and depth == 0:
             parts.append(text[start:index].strip())
             start = index + 1
     parts.append(text[start:].strip())
@@ -302,6 +370,10 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "export_sorted": export_sorted,
     "black_call": black_call,
     "black_field": black_field,
+    "black_parameter": black_parameter,
+    "black_class": black_class,
+    "black_assign": black_assign,
+    "black_returns": black_returns,
     "docstring": docstring,
     "comment": comment,
     "docstring_line": docstring_line,

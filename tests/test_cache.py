@@ -186,6 +186,11 @@ def test_files_a_dead_worker_took_from_the_queue_are_formatted_here(monkeypatch:
     assert format_files(files) == {path: text.replace("( 1 )", "1") for path, text in files.items()}
 
 
+def test_files_formatted_already_are_left_as_they_are(cache: Cache) -> None:
+    files = {"pkg/a.py": "a = ( 1 )\n", "pkg/_base.py": "b = ( 1 )\n"}
+    assert format_files(files, cache, formatted_already={"pkg/_base.py"}) == {**files, "pkg/a.py": "a = 1\n"}
+
+
 @pytest.mark.usefixtures("forking")
 def test_invalid_python_formatted_by_a_worker_is_reported_as_a_template_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(formatting, "PARALLEL_MIN_CHARS", 0)

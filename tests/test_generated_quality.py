@@ -37,6 +37,33 @@ def test_a_vendored_copy_imports_with_nothing_but_the_standard_library(tmp_path:
     assert json.loads(result.stdout) == ["__main__", "slack_calls"]
 
 
+def test_the_models_and_families_load_on_first_use() -> None:
+    """Importing the client of the whole Web API must not execute its 18,000-line models module
+    (see benchmarks/generate.py); a family, or a model named from the package, loads it then."""
+    script = """if True:
+        import sys
+        import slack_calls
+        from slack_calls import Client
+        lazy = ("slack_calls.models", "slack_calls.resources.calls")
+        assert not any(name in sys.modules for name in lazy), sorted(sys.modules)
+        client = Client(token="xoxb-test")
+        assert client.calls.participants.add.__self__ is client.calls.participants
+        assert all(name in sys.modules for name in lazy)
+        from slack_calls import CallResponse
+        from slack_calls.models import CallResponse as same
+        assert CallResponse is same is slack_calls.CallResponse
+        assert "CallResponse" in dir(slack_calls)
+        try:
+            slack_calls.NoSuchModel
+        except AttributeError as exc:
+            assert "NoSuchModel" in str(exc)
+        else:
+            raise AssertionError("a name the package lacks must raise AttributeError")
+    """
+    result = run(sys.executable, "-c", script)
+    assert result.returncode == 0, result.stderr
+
+
 def tree(folder: Path) -> list[str]:
     return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*"))
 

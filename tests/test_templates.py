@@ -71,8 +71,9 @@ def test_runtime_modules_are_copied_verbatim_below_the_header(builtin: dict[str,
 
 def test_a_user_template_replaces_a_runtime_module(tmp_path: Path, builtin: dict[str, str]) -> None:
     source = (BUILTIN_RUNTIME / "_errors.py").read_text()
-    write(tmp_path, "package/_errors.py.jinja", source + '\nHOUSE = {{ api.package | pystr }}\n')
+    write(tmp_path, "package/_errors.py.jinja", source + '\nHOUSE = ( {{ api.package | pystr }} )\n')
     files = generate(options(tmp_path))
+    # formatted like every templated module (only the verbatim copies skip black)
     assert files["slack_variants/_errors.py"].endswith('\nHOUSE = "slack_variants"\n')
     assert files["slack_variants/_base.py"] == builtin["slack_variants/_base.py"]
 
@@ -165,3 +166,26 @@ def test_the_readme_says_which_api_attributes_are_tuples_or_lists() -> None:
     wrong = [name for name in bullets if isinstance(getattr(api, name), (tuple, list))
              and type(getattr(api, name)).__name__ not in bullets[name]]
     assert wrong == []
+
+
+LONG = "AdminConversationsEkmListOriginalConnectedChannelInfoResponseChannelsItem"
+
+
+@pytest.mark.parametrize("layout", [
+    "class A:\n" + FILTERS["black_field"]("warnings_", "list[AppsManifestValidateResponseWarningsItem] | None", ' = field(default=None, metadata={"wire": "m"})'),
+    "class A:\n" + FILTERS["black_field"]("channels", f"list[{LONG} | {LONG}X] | None", " = None"),
+    FILTERS["black_class"](LONG + "Metadata", "Model") + "\n    pass",
+    "class A:\n" + FILTERS["black_assign"]("EXTERNAL_TEAMS_INTERACT_WITH_LOCALLY_OWNED_WORKFLOWS",
+                            '"external_teams_interact_with_locally_owned_workflows"'),
+    "class A:\n" + FILTERS["black_assign"]("list_original_connected_channel_info", LONG + "Method", 4, ": "),
+    "class A:\n    def f(self) -> None:\n" + FILTERS["black_assign"]("self.invite_permissions",
+                                                                       "ConversationsExternalInvitePermissions(client)", 8),
+    "def f(\n    *,\n" + FILTERS["black_parameter"]("types", f"Sequence[{LONG} | str] | None", " = None", 4)
+    + "\n" + FILTERS["black_returns"](f"Iterator[{LONG} | {LONG}X]", 0) + "\n    pass",
+])
+def test_layout_filters_lay_out_long_lines_as_black_does(layout: str) -> None:
+    import black
+
+    text = layout + "\n"
+    assert max(map(len, text.splitlines())) <= 88  # each case is too long for one line: split
+    assert black.format_str(text, mode=black.Mode(line_length=88)) == text

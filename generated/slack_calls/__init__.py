@@ -8,6 +8,8 @@ A typed client for the Slack Web API, generated from its OpenAPI description::
     client = Client(token="xoxb-...")
 """
 
+from typing import TYPE_CHECKING
+
 from ._client import AsyncClient, Client
 from ._decode import Mismatch
 from ._errors import (
@@ -37,15 +39,17 @@ from ._transport import (
     Response,
     Transport,
 )
-from .models import (
-    Call,
-    CallChangedResponse,
-    CallResponse,
-    CallUser,
-    ResponseMetadata,
-)
 
-__version__ = "2.0.1"
+if TYPE_CHECKING:
+    from .models import (
+        Call,
+        CallChangedResponse,
+        CallResponse,
+        CallUser,
+        ResponseMetadata,
+    )
+
+__version__ = "2.0.2"
 """This client's version (semantic versioning for code that calls it; see CHANGELOG.md)."""
 
 __all__ = [
@@ -88,3 +92,15 @@ __all__ = [
     "Transport",
     "Upload",
 ]
+
+if not TYPE_CHECKING:  # for type checkers the models are imported above, name by name
+
+    def __getattr__(name: str) -> object:
+        """A model, from `models`, loaded on first use: importing the client alone stays quick."""
+        if name in __all__:
+            from . import models
+
+            value = getattr(models, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
