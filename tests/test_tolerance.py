@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from loopback import SlackServer
 from runtime_support import CALL, KINDS, TOKEN, info, reset
-from slack_calls import Mismatch, SlackResponseError, _base
+from slack_calls import Mismatch, SlackResponseError, _attempts
 
 
 @pytest.fixture
 def server(shared_server: SlackServer) -> SlackServer:
-    _base._LOGGED_MISMATCHES.clear()  # each test sees its first warning of a path
+    _attempts._LOGGED_MISMATCHES.clear()  # each test sees its first warning of a path
     return reset(shared_server)
 
 
