@@ -72,14 +72,21 @@ def families(api: m.Api) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def vendor(document: Any, api: m.Api, families: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered(api: m.Api) -> dict[str, str]:
+    """The whole-API package as the templates lay it out, before black: rendered once a session."""
+    return render(api, environment())
+
+
+@pytest.fixture(scope="session")
+def vendor(document: Any, api: m.Api, families: list[str], rendered: dict[str, str],
+           tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole-API package and every family's package, generated into one folder.
 
     Only the whole-API package goes through black: a family's code is a subset of it, and black
     changes layout only, so the families skip the slowest stage (they are still linted)."""
     vendor = tmp_path_factory.mktemp("web-vendor")
     env = environment()
-    whole = format_files(render(api, env), Cache(tmp_path_factory.mktemp("format-cache")))
+    whole = format_files(rendered, Cache(tmp_path_factory.mktemp("format-cache")))
     apis = [(api, whole), *((a, render(a, env)) for a in
                             (build(document, Selection(family_package(f), (f,))) for f in families))]
     for each, files in apis:
@@ -90,10 +97,9 @@ def vendor(document: Any, api: m.Api, families: list[str], tmp_path_factory: pyt
     return vendor
 
 
-def test_the_whole_api_is_laid_out_as_black_would(api: m.Api, vendor: Path) -> None:
+def test_the_whole_api_is_laid_out_as_black_would(rendered: dict[str, str], vendor: Path) -> None:
     """Black then confirms each module in one pass instead of rewriting it and checking again:
     half of a cold run's formatting time on this spec (see benchmarks/generate.py)."""
-    rendered = render(api, environment())
     unstable = [path for path, text in rendered.items()
                 if path.endswith(".py") and (vendor / path).read_text(encoding="utf-8") != text]
     assert unstable == []
