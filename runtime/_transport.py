@@ -3,7 +3,8 @@
 No retries and no Slack semantics live here (see `_base`). The contract a transport keeps, so the
 client can tell what is safe to retry: raise `ConnectFailed` when no connection could be opened
 (the server never saw the request), `TimeoutError` when the server stopped answering or the
-exchange outran its deadline, `ResponseTooLarge` when the answer is over the size cap, and
+exchange outran its deadline (`NotSent`, a `TimeoutError` too, when it ran out before the
+request began to go out), `ResponseTooLarge` when the answer is over the size cap, and
 another `OSError` (such as `ConnectionError`) when the connection broke after the request went
 out or the answer was not HTTP.
 
@@ -21,7 +22,14 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from ._package import ASYNC_EXTRA
-from ._wire import DeadlineExceeded, Inflate, NotAnswered, ResponseTooLarge, Wire
+from ._wire import (
+    DeadlineExceeded,
+    Inflate,
+    NotAnswered,
+    NotSent,
+    ResponseTooLarge,
+    Wire,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -300,6 +308,14 @@ class HttpTransport:
         except ssl.SSLCertVerificationError:
             sock.close()
             raise  # retrying cannot fix a certificate
+        except (
+            OSError
+        ) as exc:  # the TLS handshake failed: nothing of the request was sent
+            sock.close()
+            raise ConnectFailed(
+                f"no TLS session with {host}:{port}: {exc}",
+                timed_out=isinstance(exc, TimeoutError),
+            ) from exc
         except BaseException:
             sock.close()
             raise
@@ -419,11 +435,12 @@ class AsyncHttpTransport:
         authorization = request.headers.get("Authorization", "")
         if authorization:
             SECRETS.add(authorization.partition(" ")[2])
+        trace = _Trace(request.deadline)
         try:
             # the deadline starts once a connection is had (see _Trace): a wait for a free
             # one in a busy pool sends nothing, and is bounded by `timeout` (PoolTimeout)
-            async with asyncio.timeout(None) as scope:
-                return await self._exchange(request, scope)
+            async with asyncio.timeout(None) as trace.scope:
+                return await self._exchange(request, trace)
         except ResponseTooLarge:
             raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -434,16 +451,19 @@ class AsyncHttpTransport:
         except httpx.TimeoutException as exc:
             raise TimeoutError(str(exc) or type(exc).__name__) from exc
         except TimeoutError:  # asyncio.timeout's
+            if not trace.sending:
+                raise NotSent(
+                    "the deadline passed before the request was sent"
+                ) from None
             raise DeadlineExceeded(
                 "the exchange took longer than its deadline"
             ) from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _exchange(self, request: Request, scope: asyncio.Timeout) -> Response:
+    async def _exchange(self, request: Request, trace: _Trace) -> Response:
         import httpx
 
-        trace = _Trace(scope, request.deadline)
         try:
             response = await self._start(request, trace)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
@@ -451,7 +471,8 @@ class AsyncHttpTransport:
             # request once more, on a new connection, if that cannot do harm.
             if trace.connected or not (request.idempotent or not trace.sent):
                 raise
-            response = await self._start(request, _Trace(scope, request.deadline))
+            trace.connected = trace.sending = trace.sent = False
+            response = await self._start(request, trace)
         status = response.status_code
         headers = {name.lower(): value for name, value in response.headers.items()}
         try:
@@ -496,15 +517,16 @@ class AsyncHttpTransport:
 
 
 class _Trace:
-    """httpcore's trace hook: whether the request opened a new connection, and went out whole;
-    and the moment it got a connection, which starts the deadline of `scope`."""
+    """httpcore's trace hook: whether the request opened a new connection, began to go out and
+    went out whole; and the moment it got a connection, which starts the deadline of `scope`.
+    """
 
-    __slots__ = ("connected", "deadline", "scope", "sent")
+    __slots__ = ("connected", "deadline", "scope", "sending", "sent")
 
-    def __init__(self, scope: asyncio.Timeout, deadline: float) -> None:
-        self.connected = False
-        self.sent = False
-        self.scope = scope
+    scope: asyncio.Timeout
+
+    def __init__(self, deadline: float) -> None:
+        self.connected = self.sending = self.sent = False
         self.deadline = deadline
 
     async def __call__(self, event: str, info: Mapping[str, object]) -> None:
@@ -514,6 +536,8 @@ class _Trace:
             self.scope.reschedule(asyncio.get_running_loop().time() + self.deadline)
         if event.startswith(("connection.connect_tcp", "connection.start_tls")):
             self.connected = True
+        elif event.endswith("send_request_headers.started"):
+            self.sending = True
         elif event.endswith("send_request_body.complete"):
             self.sent = True
 

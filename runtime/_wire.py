@@ -40,6 +40,11 @@ class DeadlineExceeded(TimeoutError):
     """The whole exchange took longer than its deadline, though each wait was within its timeout."""
 
 
+class NotSent(DeadlineExceeded):
+    """The deadline passed before any byte of the request went out, so sending it again is safe
+    (a stalled process, not a slow server, is the usual cause)."""
+
+
 class NotAnswered(Exception):
     """The connection broke before any byte of the answer; `sent`: the request went out whole."""
 
@@ -81,6 +86,9 @@ class Wire:
 
     def send(self, data: bytes) -> None:
         self._wait_at_most()
+        self._sendall(data)
+
+    def _sendall(self, data: bytes) -> None:
         try:
             self.sock.sendall(data)
         except TimeoutError as exc:
@@ -91,10 +99,17 @@ class Wire:
     ) -> tuple[int, dict[str, str], bytes]:
         """Send `data` (a whole request, or its pieces: a head, then a body streamed from
         disk) and read the answer; raise `NotAnswered` when the connection broke before the
-        first byte of the answer."""
+        first byte of the answer, and `NotSent` when the deadline passed before the first
+        byte of the request."""
         try:
-            for piece in (data,) if isinstance(data, bytes) else data:
-                self.send(piece)
+            self._wait_at_most()
+        except DeadlineExceeded:
+            raise NotSent("the deadline passed before the request was sent") from None
+        try:
+            for index, piece in enumerate((data,) if isinstance(data, bytes) else data):
+                if index:
+                    self._wait_at_most()
+                self._sendall(piece)
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise NotAnswered(exc, sent=False) from None
         try:

@@ -77,7 +77,10 @@ def call(key: str, slack_name: str, server: SlackServer, kind: str = "sync") -> 
     module, api = package(key)
     method = next(method for method in api.methods if method.slack_name == slack_name)
     arguments = {p.name: value_for(p, api) for p in method.parameters}
-    options: dict[str, Any] = {"token": "xoxb-fault", "base_url": server.url, "timeout": 0.05, **FAST}
+    # each wait for the server is short (the hang fault), the attempt's deadline is not: a
+    # machine that stalls past a short deadline before sending fails an attempt that sent nothing
+    options: dict[str, Any] = {"token": "xoxb-fault", "base_url": server.url, "timeout": 0.05,
+                               "deadline": 5.0, **FAST}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         if kind == "sync":

@@ -3,22 +3,25 @@ every generated package is built on (the packages get verbatim copies, see test_
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Iterator
 
 import pytest
+from loopback import SlackServer
 
 from runtime import _package
-from runtime._base import BaseClient, Endpoint
-from runtime._errors import SlackApiError, SlackError
+from runtime._base import AsyncBaseClient, BaseClient, Endpoint
+from runtime._errors import SlackApiError, SlackError, SlackTimeoutError
 from runtime._models import SlackResponse
 from runtime._scrub import SECRETS, guard_transport_loggers, scrub
-from runtime._transport import MockTransport, Request, Response
-from runtime._wire import DeadlineExceeded, ResponseTooLarge, Wire
+from runtime._transport import HttpTransport, MockTransport, Request, Response
+from runtime._wire import DeadlineExceeded, NotSent, ResponseTooLarge, Wire
 
 TOKEN = "xoxb-runtime-unit-token"
 INFO = Endpoint("calls.info", "GET", body="none", idempotent=True)  # x-slack-idempotent in spec/calls.yaml
@@ -141,6 +144,88 @@ def test_the_deadline_bounds_the_exchange_not_just_each_read() -> None:
     with pytest.raises(TimeoutError) as raised:
         wire.response("GET", 100)
     assert not isinstance(raised.value, DeadlineExceeded)  # the read timed out, not the exchange
+
+
+def test_an_exchange_whose_deadline_passed_before_sending_sends_nothing() -> None:
+    client, server = socket.socketpair()
+    SERVERS.append(server)
+    wire = Wire(client, 1.0)
+    wire.deadline = time.monotonic() - 0.001  # the process stalled between connecting and sending
+    with pytest.raises(NotSent):
+        wire.exchange(b"POST /calls.add HTTP/1.1\r\n\r\n", "POST", 100)
+    server.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        server.recv(1)
+
+
+class StallOnce(HttpTransport):
+    """The real transport, whose first request stalls (as a busy machine may) past its deadline
+    after taking a kept-alive connection and before sending."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalls = 1
+
+    def _encode(self, request: Request) -> tuple[object, bytes]:  # type: ignore[override]
+        if self.stalls:
+            self.stalls -= 1
+            time.sleep(request.deadline + 0.01)
+        return super()._encode(request)  # type: ignore[return-value]
+
+
+def test_an_attempt_stalled_before_sending_is_sent_again_even_when_not_idempotent() -> None:
+    add = Endpoint("calls.add", "POST")  # not idempotent: never resent once it may have gone out
+    with SlackServer() as server:
+        server.reply({"ok": True}, {"ok": True, "call": {"id": "R2"}})
+        transport = HttpTransport()
+        with BaseClient(TOKEN, base_url=server.url, transport=transport, timeout=0.05) as client:
+            client.request(add, {"external_unique_id": "warm"}, SlackResponse)  # a kept-alive connection
+            stalling = StallOnce()
+            stalling._idle = transport._idle
+            client._transport = stalling
+            result = client.request(add, {"external_unique_id": "once"}, SlackResponse)
+    assert result.raw["call"] == {"id": "R2"}
+    assert [request.form["external_unique_id"] for request in server.requests] == ["warm", "once"]
+
+
+@pytest.fixture
+def silent_tls_server() -> Iterator[tuple[str, list[socket.socket]]]:
+    """An HTTPS base URL whose server accepts connections and never answers the TLS handshake."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/", accepted
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_handshake_that_never_ends_is_retried_because_nothing_was_sent(
+        kind: str, silent_tls_server: tuple[str, list[socket.socket]]) -> None:
+    url, accepted = silent_tls_server
+    add = Endpoint("calls.add", "POST")  # not idempotent: only an unsent request may go again
+    options = {"base_url": url, "timeout": 1.0, "deadline": 0.1, "backoff": 0.001, "max_backoff": 0.002}
+
+    async def call_async() -> None:
+        async with AsyncBaseClient(TOKEN, **options) as client:
+            await client.request(add, {"external_unique_id": "x"}, SlackResponse)
+
+    with pytest.raises(SlackTimeoutError):
+        if kind == "sync":
+            with BaseClient(TOKEN, **options) as client:
+                client.request(add, {"external_unique_id": "x"}, SlackResponse)
+        else:
+            asyncio.run(call_async())
+    assert len(accepted) == 3  # the first attempt and both retries (max_retries=2)
 
 
 def test_an_idle_connection_with_anything_to_read_is_not_reused() -> None:

@@ -4,7 +4,7 @@
 What is retried (at most `max_retries` times, 2 by default):
 
 - always, for every method, because the request was not acted on: a connection that could not
-  be opened; HTTP 429 and Slack's `ratelimited` (waiting `Retry-After`, up to
+  be opened, or an attempt whose deadline passed before the request went out; HTTP 429 and Slack's `ratelimited` (waiting `Retry-After`, up to
   `max_retry_after`); HTTP 408 and 503 and Slack's `service_unavailable` and `request_timeout`;
 - only for idempotent methods (those the spec marks `x-slack-idempotent: true`, such as
   `calls.info`; never decided by the HTTP verb), because the request may have been carried out:
@@ -48,7 +48,7 @@ from ._package import LOGGER_NAME
 from ._scrub import leaks, scrub
 from ._throttle import SlotTooFar, Throttle
 from ._transport import ConnectFailed, Request, Response
-from ._wire import DeadlineExceeded, ResponseTooLarge
+from ._wire import DeadlineExceeded, NotSent, ResponseTooLarge
 
 if TYPE_CHECKING:
     import logging
@@ -169,6 +169,11 @@ class Attempts(Generic[R]):
                 headers=exc.headers,
             )
             safe = transient = False
+        elif isinstance(exc, NotSent):  # nothing left: as safe as a failed connect
+            error = SlackTimeoutError(
+                name, f"the request was not sent within {self.request.deadline:g} s"
+            )
+            safe = True
         elif isinstance(exc, DeadlineExceeded):
             deadline = self.request.deadline
             error = SlackTimeoutError(name, f"no whole answer within {deadline:g} s")
