@@ -201,6 +201,34 @@ def test_a_slot_further_than_max_retry_after_raises_at_once_without_sending(serv
     assert [request.path for request in server.requests] == ["/calls.end", "/calls.info"]
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_slot_waits_count_toward_the_calls_time_bound(server: SlackServer, kind: str) -> None:
+    """`max_retry_time` holds every wait of a call, so a call ends within
+    `(max_retries + 1) * deadline + max_retry_time` with the limiter on too."""
+    limits = RateLimits(methods={"calls.info": Rate(1, per=0.4)})
+
+    async def info_async(**options: Any) -> None:
+        async with AsyncClient(TOKEN, base_url=server.url, rate_limits=limits, **options) as client:
+            await client.calls.info(id="R1")
+
+    def info(**options: Any) -> None:
+        if kind == "async":
+            asyncio.run(info_async(**options))
+            return
+        with Client(TOKEN, base_url=server.url, rate_limits=limits, **options) as client:
+            client.calls.info(id="R1")
+
+    info(**FAST)
+    started = time.monotonic()
+    with pytest.raises(SlackRateLimitedError, match="calls.info not sent") as raised:
+        info(max_retry_after=5, max_retry_time=0.1, **FAST)  # the slot is ~0.4 s away
+    assert time.monotonic() - started < 0.3
+    assert 0.1 < (raised.value.retry_after or 0) <= 0.5
+    info(max_retry_after=5, max_retry_time=2, **FAST)  # within both: waits for the slot, then sends
+    assert time.monotonic() - started >= 0.3
+    assert len(server.requests) == 2
+
+
 def test_per_call_control_overrides_the_client(server: SlackServer) -> None:
     limits = RateLimits(methods={"calls.info": Rate(1, per=60)})
     with Client(TOKEN, base_url=server.url, rate_limits=limits, max_retry_after=5, **FAST) as client:

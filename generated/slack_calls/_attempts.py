@@ -4,8 +4,9 @@
 What is retried (at most `max_retries` times, 2 by default):
 
 - always, for every method, because the request was not acted on: a connection that could not
-  be opened, or an attempt whose deadline passed before the request went out; HTTP 429 and Slack's `ratelimited` (waiting `Retry-After`, up to
-  `max_retry_after`); HTTP 408 and 503 and Slack's `service_unavailable` and `request_timeout`;
+  be opened, or an attempt whose deadline passed before the request went out; HTTP 429 and
+  Slack's `ratelimited` (waiting `Retry-After`, up to `max_retry_after`); HTTP 408 and 503 and
+  Slack's `service_unavailable` and `request_timeout`;
 - only for idempotent methods (those the spec marks `x-slack-idempotent: true`, such as
   `calls.info`; never decided by the HTTP verb), because the request may have been carried out:
   other 5xx answers, Slack's `internal_error` and `fatal_error`, a timeout or a connection that
@@ -16,8 +17,9 @@ is raised instead, and the caller, who knows its `external_unique_id`, decides.
 
 How long a call may take: each attempt is bounded by `deadline` (connecting, sending and reading
 the whole answer; by default twice `timeout`, which bounds each wait for the server), and the
-waits between attempts together by `max_retry_time` (one wait is never shorter than `backoff`,
-nor longer than `max_retry_after`). So a call ends within
+waits before and between attempts (backoffs, `Retry-After`s and rate-limit slots) together by
+`max_retry_time` (one wait is never shorter than `backoff`, nor longer than `max_retry_after`).
+So a call ends within
 `(max_retries + 1) * deadline + max_retry_time` seconds: 240 s with the defaults.
 
 A successful call (`ok: true`) never raises because of the response's shape unless the client or
@@ -260,7 +262,7 @@ class Attempts(Generic[R]):
         """Sleep until the call's rate-limit slot, or raise if it is too far away."""
         assert self.throttle is not None
         try:
-            waited = self.throttle.wait(self.settings.max_retry_after)
+            waited = self.throttle.wait(self._slot_budget())
         except SlotTooFar as exc:
             raise self._slot_too_far(exc.wait) from None
         if waited:
@@ -270,11 +272,20 @@ class Attempts(Generic[R]):
         """`wait_for_slot`, for the event loop."""
         assert self.throttle is not None
         try:
-            waited = await self.throttle.await_slot(self.settings.max_retry_after)
+            waited = await self.throttle.await_slot(self._slot_budget())
         except SlotTooFar as exc:
             raise self._slot_too_far(exc.wait) from None
         if waited:
             self._waited(waited)
+
+    def _slot_budget(self) -> float:
+        """The longest this call may wait for a slot: `max_retry_after`, and no more than is
+        left of `max_retry_time`, so that the limiter keeps the call within its time bound.
+        """
+        settings = self.settings
+        return max(
+            0.0, min(settings.max_retry_after, settings.max_retry_time - self.waited)
+        )
 
     def _slot_too_far(self, wait: float) -> SlackRateLimitedError:
         """The error for a call not sent because its slot is further than it may wait."""
@@ -286,14 +297,15 @@ class Attempts(Generic[R]):
             status_code=429,
             headers={},
         )
-        limit = self.settings.max_retry_after
         error.args = (
-            f"{name} not sent: its rate limit has no slot for {wait:.3g} s,"
-            + f" longer than max_retry_after ({limit:g} s)",
+            f"{name} not sent: its rate limit has no slot for {wait:.3g} s, longer than"
+            + f" the call may wait ({self._slot_budget():.3g} s: see max_retry_after and"
+            + " max_retry_time)",
         )
         return error
 
     def _waited(self, seconds: float) -> None:
+        self.waited += seconds  # held to max_retry_time with the waits between attempts
         _logger().debug(
             "%s waited %.3f s for its rate-limit slot", self.endpoint.name, seconds
         )

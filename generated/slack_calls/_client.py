@@ -37,8 +37,8 @@ class Client(BaseClient):
             `MockTransport` in tests.
         deadline: Seconds one attempt may take in all, connecting, sending and reading
             the whole answer (default: twice `timeout`).
-        max_retry_time: Seconds a call may spend waiting between attempts, all waits
-            together; a call ends within `(max_retries + 1) * deadline + max_retry_time`.
+        max_retry_time: Seconds a call may spend waiting, for rate-limit slots and
+            between attempts, all waits together; a call ends within `(max_retries + 1) * deadline + max_retry_time`.
         max_response_size: The largest answer accepted, in bytes (default 64 MiB); a
             larger one raises `SlackResponseError`.
         proxy: An `http://host:port` proxy for `https://` base URLs, through which the
