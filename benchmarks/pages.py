@@ -13,7 +13,12 @@ slack_sdk there on first use):
   `Message`s, from a package generated from tests/specs/walks.yaml into a temporary folder;
 - `slack_walks pages`: `.pages(...)`, counting `len(page.messages)`;
 - `slack_sdk`: `for page in WebClient.conversations_history(channel=..., limit=P)`, counting
-  `len(page["messages"])` (slack_sdk follows `next_cursor` when its response is iterated).
+  `len(page["messages"])` (slack_sdk follows `next_cursor` when its response is iterated);
+- `bare loop`: the floor any Python client stands on: one kept-alive `http.client` connection,
+  `json.loads` of each page and its `next_cursor`, no typed values, no checks.
+
+The bare loop shows how much of a walk is the server and JSON parsing, which every contender
+pays: a typed client can be at most (bare loop / slack_sdk) times as fast as slack_sdk.
 
 Each round walks all N items once per contender; figures are items per second, the median and the
 best of the rounds. Target: slack_walks items at least 2x slack_sdk.
@@ -41,7 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from client import PYTHON, ensure_environment, sdk_version
 
-CONTENDERS = ("slack_walks items", "slack_walks pages", "slack_sdk")
+CONTENDERS = ("slack_walks items", "slack_walks pages", "slack_sdk", "bare loop")
 TOKEN = "xoxb-benchmark"
 CHANNEL = "C0123456789"
 
@@ -77,10 +82,11 @@ def main() -> int:
     for name in CONTENDERS:
         spread = " ".join(f"{rate:.0f}" for rate in rates[name])
         print(f"  {name:<22} {statistics.median(rates[name]):8.0f} {max(rates[name]):8.0f}   {spread}")
-    for name in CONTENDERS[:2]:
+    for name in (*CONTENDERS[:2], "bare loop"):
         median = statistics.median(rates[name]) / statistics.median(rates["slack_sdk"])
         best = max(rates[name]) / max(rates["slack_sdk"])
-        print(f"  {name + ' / slack_sdk':<22} {median:7.2f}x {best:7.2f}x   target >= 2")
+        target = "the ceiling" if name == "bare loop" else "target >= 2"
+        print(f"  {name + ' / slack_sdk':<22} {median:7.2f}x {best:7.2f}x   {target}")
     return 0
 
 
@@ -164,10 +170,34 @@ def contender(name: str, url: str, page_size: int):  # type: ignore[no-untyped-d
             return lambda: sum(1 for _ in client.conversations.history.items(channel=CHANNEL, limit=page_size))
         return lambda: sum(len(page.messages or []) for page in
                            client.conversations.history.pages(channel=CHANNEL, limit=page_size))
+    if name == "bare loop":
+        return bare_loop(url, page_size)
     from slack_sdk import WebClient
 
     sdk = WebClient(token=TOKEN, base_url=url)
     return lambda: sum(len(page["messages"]) for page in sdk.conversations_history(channel=CHANNEL, limit=page_size))
+
+
+def bare_loop(url: str, page_size: int):  # type: ignore[no-untyped-def]
+    """Follow the cursor on one kept-alive connection, parsing each page's JSON and nothing else."""
+    from http.client import HTTPConnection
+
+    parts = urlsplit(url)
+    connection = HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def walk() -> int:
+        count, cursor = 0, ""
+        while True:
+            connection.request("GET", f"/conversations.history?channel={CHANNEL}&limit={page_size}"
+                                      f"&cursor={cursor}", headers=headers)
+            page = json.loads(connection.getresponse().read())
+            count += len(page["messages"])
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                return count
+
+    return walk
 
 
 if __name__ == "__main__":

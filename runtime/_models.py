@@ -29,7 +29,7 @@ class Model:
     @classmethod
     def decode(cls, value: Any, path: str = "") -> Self:
         """Build the model from decoded JSON, checking every declared field's type."""
-        data = decode.mapping(value, path)
+        data = value if type(value) is dict else decode.mapping(value, path)
         fields = cls._decode_fields(data, path)
         fields["raw"] = data
         return cls._from_fields(fields)
