@@ -199,3 +199,65 @@ def test_a_redis_that_was_never_there_degrades_at_once(tmp_path: Path, logged: W
     assert time.monotonic() - started < 0.5  # one failed connect, then the fallback
     assert len(logged.at(logging.WARNING)) == 1
     assert "password" not in repr(RedisLimiter("redis://:password@127.0.0.1:1/0"))
+
+
+async def async_hammer(url: str, limits: RateLimits, calls: int, tasks: int) -> list[float]:
+    """`hammer` for the AsyncClient: `calls` calls of calls.info from `tasks` tasks."""
+    took: list[float] = []
+    tickets = itertools.count()
+    async with AsyncClient(TOKEN, base_url=url, rate_limits=limits) as client:
+        async def work() -> None:
+            while next(tickets) < calls:
+                started = time.monotonic()
+                await client.calls.info(id="R1")
+                took.append(time.monotonic() - started)
+
+        await asyncio.gather(*(work() for _ in range(tasks)))
+    return took
+
+
+def test_an_async_client_outlives_a_redis_killed_mid_run(redis_server: RedisServer, logged: Warnings) -> None:
+    limiter = RedisLimiter(redis_server.url, timeout=0.2, recheck=0.2)
+    limits = RateLimits({3: Rate(20, per=0.5)}, limiter=limiter)
+
+    async def run(url: str) -> list[float]:
+        async def kill_soon() -> None:
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(redis_server.kill)
+
+        killing = asyncio.create_task(kill_soon())
+        took = await async_hammer(url, limits, 60, 8)
+        await killing
+        await limiter.aclose()
+        return took
+
+    with RateLimitedSlackProcess(20, 0.5) as slack:
+        took = asyncio.run(run(slack.url))
+        stats = slack.stats()
+    assert len(took) == 60 and len(stats["accepted"][ALLOWED]) == 60
+    warnings = logged.at(logging.WARNING)
+    assert len(warnings) == 1 and "Redis at 127.0.0.1" in warnings[0] and "in this process" in warnings[0]
+    assert max(took) < 2.0  # waits for slots (0.53 s windows), never for a dead Redis
+    assert stats["refused"].get(ALLOWED, []) == []
+
+
+def test_an_async_client_leaves_a_stalled_redis_after_its_timeout(redis_server: RedisServer,
+                                                                  logged: Warnings) -> None:
+    limiter = RedisLimiter(redis_server.url, timeout=0.2, recheck=60)
+    limits = RateLimits({3: Rate(100, per=1.0)}, limiter=limiter)
+
+    async def run(url: str) -> tuple[list[float], float]:
+        await async_hammer(url, limits, 5, 1)  # Redis answers: connected
+        redis_server.freeze()
+        try:
+            started = time.monotonic()
+            took = await async_hammer(url, limits, 20, 4)
+            return took, time.monotonic() - started
+        finally:
+            redis_server.thaw()
+            await limiter.aclose()
+
+    with RateLimitedSlackProcess(100, 1.0) as slack:
+        took, elapsed = asyncio.run(run(slack.url))
+    assert len(took) == 20 and elapsed < 1.5  # the first calls waited 0.2 s for Redis, no more
+    assert len(logged.at(logging.WARNING)) == 1 and "TimeoutError" in logged.at(logging.WARNING)[0]
