@@ -62,8 +62,10 @@ def test_families_named_like_runtime_classes_make_a_working_client(generated: Pa
             "import names\n"
             f"client = names.Client('xoxb-1', base_url={server.url!r})\n"
             "for family in (client.client, client.base_client, client.any, client.endpoint, client.resource,\n"
-            "               client.async_resource, client.sequence):\n"
+            "               client.async_resource, client.sequence, client.cached_property_, client.deadline_,\n"
+            "               client.proxy_, client.max_response_size_, client.max_retry_time_, client.zeta):\n"
             "    family.get()\n"
+            "assert client.deadline is None and client.proxy is None and client.max_response_size > 0\n"
             "client.calls.int_()\n"
             "client.calls.str_.list(count=2, names=['a'])\n"
             "user = client.user.info()\n"
@@ -75,6 +77,7 @@ def test_families_named_like_runtime_classes_make_a_working_client(generated: Pa
         assert result.stdout.split() == ["ClientMethods", "AsyncClient", "User", "UserMethods",
                                          "CallsParticipantsMethods"]
         assert [request.path for request in server.requests][-4:-2] == ["/calls.int", "/calls.str.list"]
+        assert "/cached_property.get" in [request.path for request in server.requests]
 
 
 def test_diff_reads_recursive_unions_and_locates_wrong_shapes(capsys: pytest.CaptureFixture[str]) -> None:
