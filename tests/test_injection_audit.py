@@ -75,6 +75,8 @@ ALL = " ".join(TEXTS.values())
 HOSTILE_FAMILY = 'h``|"""<!--x'
 HOSTILE_METHOD = "r`un|*a*<b>' + '"
 HOSTILE_PATH = f"/{HOSTILE_FAMILY}.{HOSTILE_METHOD}"
+FILE_FIELD = "fi`le*s*|"
+SERVER = "https://x`*y*`" + TEXTS["string"] + TEXTS["comment"]
 
 
 def audit_spec() -> dict[str, Any]:
@@ -85,7 +87,7 @@ def audit_spec() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": ALL, "version": ALL, "description": ALL,
                  "x-slack-common-errors": {text: text for text in texts}},
-        "servers": [{"url": TEXTS["string"] + TEXTS["comment"]}],
+        "servers": [{"url": SERVER}],
         "security": [{"bearer": texts}],
         "paths": {
             "/audit.run": {"post": {
@@ -100,6 +102,9 @@ def audit_spec() -> dict[str, Any]:
             # the example method (it reads): its required argument's example reaches the README's code
             "/audit.list": {"get": {"summary": TEXTS["markdown"], "parameters": [
                 {"name": "query", "in": "query", "required": True, "schema": {"type": "string", "example": ALL}}],
+                "responses": {"200": {"description": "ok"}}}},
+            "/audit.upload": {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {FILE_FIELD: {"type": "string", "format": "binary"}}}}}},
                 "responses": {"200": {"description": "ok"}}}},
             HOSTILE_PATH: {"get": {"summary": ALL, "parameters": [
                 {"name": "q", "in": "query", "required": True,
@@ -216,6 +221,13 @@ def test_method_names_show_verbatim_in_markdown(package: Path) -> None:
         assert len(rows) == 1, rows
         assert [span for span in code_spans(rows[0]) if span.endswith(name)] == expected, rows[0]
     assert "client.h_x.r_un_a_b(q=" in (package / "docs" / "API.md").read_text(encoding="utf-8")
+    if "openapi31" in package.parent.name:  # the server URL, shown in the settings table
+        row = next(line for line in (package / "README.md").read_text(encoding="utf-8").splitlines()
+                   if line.startswith("| `base_url` |"))
+        assert code_spans(row)[1].startswith("https://x`*y*`"), row
+        uploads = next(line for line in (package / "docs" / "API.md").read_text(encoding="utf-8").splitlines()
+                       if "streamed as multipart" in line)
+        assert code_spans(uploads)[0] == FILE_FIELD, uploads
 
 
 def test_the_package_imports_and_calls_without_running_a_payload(package: Path) -> None:
