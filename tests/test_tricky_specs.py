@@ -86,3 +86,15 @@ def test_diff_reads_recursive_unions_and_locates_wrong_shapes(capsys: pytest.Cap
     assert "no change to the client" in capsys.readouterr().out
     assert cli.main(["diff", str(CASES / "hostile_wrong_shape_properties" / "spec.yaml"), recursive]) == 2
     assert "spec.yaml:15:31 at /paths/" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["hostile_wrong_shape_allof", "hostile_wrong_shape_anyof", "hostile_wrong_shape_oneof",
+                                  "hostile_wrong_shape_not", "hostile_wrong_shape_required_number",
+                                  "invalid_default_type"])
+def test_validate_places_wrong_shapes_the_validator_crashed_on(case: str, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`validate` gives exit 2 and the file, line, column and pointer (it gave a KeyError, or 1:1)."""
+    monkeypatch.chdir(CASES / case)
+    assert cli.main(["validate", "--spec", "spec.yaml", "--no-cache"]) == 2
+    expected = (CASES / case / "expected" / "error.txt").read_text(encoding="utf-8")
+    assert capsys.readouterr().err == f"error: {expected}"
