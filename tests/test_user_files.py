@@ -17,7 +17,7 @@ import pytest
 from conftest import GENERATED, ROOT, SPEC
 
 from generator import cli
-from generator.commit import PENDING, interrupted
+from generator.commit import PENDING, interrupted, locked
 from generator.output import MANIFEST, with_manifest, write
 from generator.release import STATE
 
@@ -193,6 +193,21 @@ def test_a_regeneration_killed_with_the_history_moved_aside_keeps_the_version_an
     assert "`client.calls.ping()`" in changelog
     assert 'version = "2.1.0"' in (golden_copy / "pyproject.toml").read_text(encoding="utf-8")
     assert not (golden_copy / PENDING).exists()
+
+
+def test_two_first_runs_on_a_new_folder_both_take_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other run creates the folder between this one's check and its mkdir: no "File exists"."""
+    out = tmp_path / "new" / "out"
+    real = os.mkdir
+
+    def raced(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)) == out and not out.exists():
+            real(out)  # the other first run got there first
+        real(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "mkdir", raced)
+    with locked(out):
+        assert out.is_dir()
 
 
 def test_a_second_run_on_the_same_folder_waits_for_the_first(golden_copy: Path) -> None:
