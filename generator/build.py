@@ -19,8 +19,10 @@ it cannot build at all (a path parameter, a name collision) is a `SpecError`.
 
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from . import model as m
@@ -28,6 +30,7 @@ from .errors import Problem, SpecError, pointer
 from .load import Document
 from .naming import identifier, pascal_case, python_name, snake_case
 from .paginate import pagination
+from .render import BUILTIN_RUNTIME
 from .schemas import (
     JSON,
     RESPONSE_ATTRIBUTES,
@@ -44,9 +47,38 @@ from .wire import BASIC_CREDENTIALS, json_argument, post_reason, secret, with_ba
 # bounds of a paginated method's `.pages()` and `.items()`).
 RESERVED_ARGUMENTS = frozenset({"self", "token", "timeout", "max_retries", "deadline", "extra_args", "strict",
                                 "rate_limit", "max_pages", "max_items"})
+# Names `_client.py` binds at module level that its class bodies use: a family's property of that
+# name would hide them (it imports them under private aliases; these are the public names, kept off
+# families too, so a reader of the client never meets two meanings).
+CLIENT_MODULE_NAMES = frozenset({"annotations", "cached_property"})
+
+
+def client_attributes(base: Path = BUILTIN_RUNTIME / "_base.py") -> frozenset[str]:
+    """Every attribute the runtime gives a client (`client.deadline`, `client.close`, ...), read from
+    the source of `_Settings`, `BaseClient` and `AsyncBaseClient`: a family there would be hidden
+    (or hide it). Read, not imported: the generator never runs the runtime's code."""
+    names: set[str] = set()
+    for node in ast.parse(base.read_text(encoding="utf-8")).body:
+        if not (isinstance(node, ast.ClassDef) and node.name in ("_Settings", "BaseClient", "AsyncBaseClient")):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.Assign | ast.AnnAssign):  # class attributes
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                names.update(target.id for target in targets if isinstance(target, ast.Name))
+            if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            names.add(statement.name)
+            if statement.name == "__init__":  # the options: `rate_limits`, `transport`, ...
+                names.update(arg.arg for arg in statement.args.args[1:] + statement.args.kwonlyargs)
+            for inner in ast.walk(statement):  # what methods set on `self`
+                if (isinstance(inner, ast.Attribute) and isinstance(inner.ctx, ast.Store)
+                        and isinstance(inner.value, ast.Name) and inner.value.id == "self"):
+                    names.add(inner.attr)
+    return frozenset(names)
+
+
 # Attributes of the generated clients a family cannot take.
-CLIENT_ATTRIBUTES = frozenset({"aclose", "api_call", "backoff", "base_url", "close", "max_backoff", "max_retries",
-                               "max_retry_after", "rate_limits", "request", "strict", "timeout"})
+CLIENT_ATTRIBUTES = client_attributes() | CLIENT_MODULE_NAMES
 # Method and child names a resource class cannot take: in its body they would hide the builtins its
 # method signatures use (`def int(...)` turns every later `int` annotation into the method).
 RESOURCE_ATTRIBUTES = frozenset({"bool", "float", "int", "str"})

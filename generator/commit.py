@@ -44,7 +44,7 @@ def locked(out: Path, *, shared: bool = False) -> Iterator[None]:
         return
     try:
         if not out.exists():
-            out.mkdir(parents=True)
+            out.mkdir(parents=True, exist_ok=True)  # another first run may create it meanwhile
         handle = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise OutputError(f"{out}: cannot use as the output folder: {exc.strerror or exc}") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -152,19 +153,53 @@ def parse(raw: bytes, name: str, path: Path | None = None) -> Document:
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 
 
 def _refuse_surrogates(document: Document) -> None:
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document.data, ())]
+    """Name the first string holding a lone surrogate; strings are walked in the order the text
+    spells them (depth first), so in JSON that string holds the first lone escape, whose place is
+    reported."""
+    stack: list[tuple[Iterator[tuple[Any, Any]], tuple[str | int, ...]]] = [(_entries(document.data), ())]
     while stack:
-        node, parts = stack.pop()
-        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-        for key, value in items:
-            if isinstance(key, str) and _SURROGATE.search(key) or isinstance(value, str) and _SURROGATE.search(value):
-                line, column = locate(document, (*parts, key))
-                raise SpecError(Problem("a lone surrogate escape (such as \\ud800) is not text; pair it or remove it",
-                                        document.name, pointer(*parts, key), line, column))
-            stack.append((value, (*parts, key)))
+        entries, parts = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        key, value = entry
+        if isinstance(key, str) and _SURROGATE.search(key) or isinstance(value, str) and _SURROGATE.search(value):
+            offset = _lone_surrogate_escape(document.text) if document.name.endswith(".json") else None
+            line, column = locate(document, (*parts, key)) if offset is None else _line_column(document.text, offset)
+            raise SpecError(Problem("a lone surrogate escape (such as \\ud800) is not text; pair it or remove it",
+                                    document.name, pointer(*parts, key), line, column))
+        stack.append((_entries(value), (*parts, key)))
+
+
+def _entries(node: Any) -> Iterator[tuple[Any, Any]]:
+    return iter(node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ())
+
+
+def _lone_surrogate_escape(text: str) -> int | None:
+    """Offset of the first `\\uXXXX` escape in JSON text that is half a surrogate pair alone."""
+    waiting: re.Match[str] | None = None  # a high half, unless the next escape is its low half
+    for match in _JSON_ESCAPE.finditer(text):
+        code = int(match[1], 16) if match[1] else None
+        low = code is not None and 0xDC00 <= code <= 0xDFFF
+        if waiting is not None:
+            if low and match.start() == waiting.end():
+                waiting = None
+                continue
+            return waiting.start()
+        if code is not None and 0xD800 <= code <= 0xDBFF:
+            waiting = match
+        elif low:
+            return match.start()
+    return None if waiting is None else waiting.start()
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _parse_json(text: str, name: str) -> Any:
@@ -213,14 +248,17 @@ def locate_all(document: Document, places: list[tuple[str | int, ...]]) -> list[
     try:  # JSON is YAML too (close enough for finding places: the data was parsed as JSON)
         root = yaml.compose(document.text, Loader=_safe_loader())
     except yaml.YAMLError:
-        return [(None, None)] * len(places)
+        try:  # libyaml refuses surrogate escapes, even the pairs JSON spells emoji with
+            root = yaml.compose(document.text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            return [(None, None)] * len(places)
     found: list[tuple[int | None, int | None]] = []
     for parts in places:
         node = root
         for part in parts:
             child = None
             if isinstance(node, yaml.MappingNode):
-                child = next((value for key, value in node.value if key.value == str(part)), None)
+                child = next((value for key, value in node.value if _joined(key.value) == str(part)), None)
             elif isinstance(node, yaml.SequenceNode) and str(part).isdigit() and int(part) < len(node.value):
                 child = node.value[int(part)]
             if child is None:
@@ -228,3 +266,9 @@ def locate_all(document: Document, places: list[tuple[str | int, ...]]) -> list[
             node = child
         found.append((None, None) if node is None else (node.start_mark.line + 1, node.start_mark.column + 1))
     return found
+
+
+def _joined(text: str) -> str:
+    """Surrogate pairs as the characters JSON decodes them to (PyYAML keeps the two halves)."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass") if _SURROGATE.search(
+        text) else text

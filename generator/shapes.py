@@ -30,15 +30,15 @@ def shape_problem(schema: dict[str, Any]) -> tuple[str, str] | None:
     looking at the `required` lists of its `oneOf`/`anyOf` alternatives; None when all are right."""
     for keyword, (expected, fits) in _SHAPES.items():
         if keyword in schema and not fits(schema[keyword]):
-            return f"/{keyword}", f"`{keyword}` must be {expected}, not {_kind(schema[keyword])}"
+            return f"/{keyword}", f"`{keyword}` must be {expected}, not {kind_of(schema[keyword])}"
     for keyword in ("oneOf", "anyOf"):
         for index, option in enumerate(schema.get(keyword) or []):
             required = option.get("required") if isinstance(option, dict) else None
             if required is not None and not _SHAPES["required"][1](required):
-                return f"/{keyword}/{index}/required", f"`required` must be a list of names, not {_kind(required)}"
+                return f"/{keyword}/{index}/required", f"`required` must be a list of names, not {kind_of(required)}"
     for name, value in (schema.get("properties") or {}).items():
         if not isinstance(value, _SCHEMA):
-            return f"/properties/{_escaped(name)}", f"a property must be a schema, not {_kind(value)}"
+            return f"/properties/{_escaped(name)}", f"a property must be a schema, not {kind_of(value)}"
     return None
 
 
@@ -46,7 +46,8 @@ def _escaped(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """How a message names what a keyword holds: `a number`, `a list of int, str`."""
     if isinstance(value, list):
         inner = {type(item).__name__ for item in value}
         return f"a list of {', '.join(sorted(inner))}" if inner else "an empty list"

@@ -21,6 +21,7 @@ from .cache import GENERATOR, Cache, digest, folder_digest, versions
 from .errors import Problem, SpecError, pointer
 from .load import Document, locate_all
 from .parallel import Task
+from .shapes import kind_of, shape_problem
 
 _TOP_LEVEL = {"openapi", "swagger", "info", "servers", "paths", "components", "security", "tags",
               "externalDocs", "webhooks", "definitions", "parameters", "responses", "securityDefinitions",
@@ -175,6 +176,13 @@ def _schema_problems(document: Document) -> Iterator[Found]:
         return
     try:
         errors = list(islice(validator.schema_validator.iter_errors(validator.schema), MAX_ERRORS + 1))
+        if not errors and "openapi" in document.data:
+            # OpenAPI 3.1's meta-schema barely checks schemas, and the semantic checks then crash on
+            # `allOf: 5`: the builder's own shape checks go first, so each such error has its place
+            shapes = list(islice(_shape_problems(document.data), MAX_ERRORS))
+            if shapes:
+                yield from shapes
+                return
         if not errors:
             errors = list(islice(validator.root_validator(validator.schema_path), MAX_ERRORS + 1))
     except RecursionError:
@@ -194,9 +202,84 @@ def _schema_problems(document: Document) -> Iterator[Found]:
         parts = tuple(specific.absolute_path)
         if parts and parts[0] not in _TOP_LEVEL:
             parts = _find_nested(document.data, parts, specific.instance) or parts
+        elif not parts:  # a semantic check (a `default` that breaks its schema) names only the schema
+            parts = _find_schema(document.data, specific.schema, specific.instance) or parts
         yield (specific.message, parts)
     if len(errors) > MAX_ERRORS:
         yield Problem(f"more than {MAX_ERRORS} errors; stopping here", document.name)
+
+
+# Keywords whose values are schemas (one, a list, or a mapping of names to them), and keywords whose
+# values are data: an example may hold a key named `schema` that is no schema.
+_SUBSCHEMA = {"items": "one", "additionalProperties": "one", "not": "one", "allOf": "list", "anyOf": "list",
+              "oneOf": "list", "prefixItems": "list", "properties": "mapping"}
+_DATA = frozenset({"example", "examples", "default", "enum", "const"})
+
+
+def _shape_problems(data: dict[str, Any]) -> Iterator[Found]:
+    """The builder's shape checks (`shapes.shape_problem`) on every schema of an OpenAPI 3 document:
+    those under `components/schemas` and every `schema` of a parameter, a header or a body."""
+    stack: list[tuple[Any, tuple[str | int, ...], bool]] = [(data, (), False)]
+    seen: set[int] = set()
+    while stack:
+        node, parts, is_schema = stack.pop()
+        if not isinstance(node, (dict, list)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend((value, (*parts, index), False) for index, value in reversed(list(enumerate(node))))
+            continue
+        if is_schema:
+            problem = shape_problem(node) or _subschema_problem(node)
+            if problem:
+                relative = tuple(part.replace("~1", "/").replace("~0", "~") for part in problem[0][1:].split("/"))
+                yield (problem[1], (*parts, *(int(p) if p.isdigit() else p for p in relative)))
+                continue
+            stack.extend(reversed(list(_subschemas(node, parts))))
+            continue
+        for key, value in reversed(list(node.items())):
+            if key in _DATA or str(key).startswith("x-"):
+                continue
+            schema = key == "schema" or parts == ("components", "schemas") or parts == ("definitions",)
+            stack.append((value, (*parts, key), schema))
+
+
+def _subschemas(schema: dict[str, Any], parts: tuple[str | int, ...]) -> Iterator[tuple[Any, tuple[str | int, ...], bool]]:
+    for keyword, kind in _SUBSCHEMA.items():
+        value = schema.get(keyword)
+        if kind == "one" and isinstance(value, dict):
+            yield value, (*parts, keyword), True
+        elif kind == "list" and isinstance(value, list):
+            yield from ((item, (*parts, keyword, index), True) for index, item in enumerate(value))
+        elif kind == "mapping" and isinstance(value, dict):
+            yield from ((item, (*parts, keyword, name), True) for name, item in value.items())
+
+
+def _subschema_problem(schema: dict[str, Any]) -> tuple[str, str] | None:
+    """A keyword the builder only warns about (`not`, `if`, ...) that holds no schema: the validator
+    names no place for it."""
+    for keyword in ("not", "if", "then", "else", "contains", "propertyNames"):
+        if keyword in schema and not isinstance(schema[keyword], (dict, bool)):
+            return f"/{keyword}", f"`{keyword}` must be a schema or a boolean, not {kind_of(schema[keyword])}"
+    return None
+
+
+def _find_schema(data: Any, schema: Any, instance: Any) -> tuple[str | int, ...] | None:
+    """Where the schema an error names is, in document order, and the keyword holding `instance`
+    (the `default` or `example` that does not fit it)."""
+    if not isinstance(schema, dict):
+        return None
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, parts = stack.pop()
+        if isinstance(node, dict):
+            if node is schema or node == schema:
+                keyword = next((key for key in ("default", "example") if key in node and node[key] == instance), None)
+                return (*parts, keyword) if keyword else parts
+            stack.extend((value, (*parts, key)) for key, value in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((value, (*parts, index)) for index, value in reversed(list(enumerate(node))))
+    return None
 
 
 def _all_of_cycle(data: dict[str, Any]) -> list[tuple[str | int, ...]] | None:

@@ -104,3 +104,19 @@ def test_hostile_names_become_python_names_and_keep_their_wire_names(package: Pa
 def test_hostile_output_passes_mypy_strict(package: Path, mypy_strict: MypyRun) -> None:
     result = mypy_strict("-p", "evil", cwd=package)
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    # the first lone escape in the text, past an escaped backslash (`\\ud800` is text) and a pair
+    ('{"a": {"d": ["\\ud83d\\ude00", {"k\\\\ud800": "\\ud800"}]}, "b": "\\udc00"}', "1:44 at /a/d/1/k\\ud800"),
+    ('{"a": "\\ud800\\ud800"}', "1:8 at /a"),  # two high halves: the first is alone
+    ('{\n  "low first": "x\\udc00\\ud83d"}', "2:18 at /low first"),
+    ('{"a": "\\udbff"}', "1:8 at /a"),  # a high half at the very end
+])
+def test_a_lone_surrogate_escape_is_reported_where_the_text_spells_it(text: str, place: str) -> None:
+    from generator.errors import SpecError
+    from generator.load import parse
+
+    with pytest.raises(SpecError) as raised:
+        parse(text.encode(), "spec.json")
+    assert str(raised.value).startswith(f"spec.json:{place}: a lone surrogate escape")

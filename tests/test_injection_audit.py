@@ -12,7 +12,9 @@ no payload runs.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -68,6 +70,13 @@ TEXTS = {
     "jinja": "{{ api.package }}{% raw %}{# x #}",
 }
 ALL = " ".join(TEXTS.values())
+# A Slack method name may hold anything but `/`, `{`, `}` and empty segments: its family and method
+# become Python names, while the text itself reaches docstrings, tables and code spans.
+HOSTILE_FAMILY = 'h``|"""<!--x'
+HOSTILE_METHOD = "r`un|*a*<b>' + '"
+HOSTILE_PATH = f"/{HOSTILE_FAMILY}.{HOSTILE_METHOD}"
+FILE_FIELD = "fi`le*s*|"
+SERVER = "https://x`*y*`" + TEXTS["string"] + TEXTS["comment"]
 
 
 def audit_spec() -> dict[str, Any]:
@@ -78,7 +87,7 @@ def audit_spec() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": ALL, "version": ALL, "description": ALL,
                  "x-slack-common-errors": {text: text for text in texts}},
-        "servers": [{"url": TEXTS["string"] + TEXTS["comment"]}],
+        "servers": [{"url": SERVER}],
         "security": [{"bearer": texts}],
         "paths": {
             "/audit.run": {"post": {
@@ -90,7 +99,16 @@ def audit_spec() -> dict[str, Any]:
                 "responses": {"200": {"description": ALL, "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/Result"}}}}},
             }},
-            "/audit.list": {"get": {"summary": TEXTS["markdown"], "responses": {"200": {"description": "ok"}}}},
+            # the example method (it reads): its required argument's example reaches the README's code
+            "/audit.list": {"get": {"summary": TEXTS["markdown"], "parameters": [
+                {"name": "query", "in": "query", "required": True, "schema": {"type": "string", "example": ALL}}],
+                "responses": {"200": {"description": "ok"}}}},
+            "/audit.upload": {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {FILE_FIELD: {"type": "string", "format": "binary"}}}}}},
+                "responses": {"200": {"description": "ok"}}}},
+            HOSTILE_PATH: {"get": {"summary": ALL, "parameters": [
+                {"name": "q", "in": "query", "required": True,
+                 "schema": {"type": "string", "example": TEXTS["docstring"] + TEXTS["markdown"]}}], "responses": {"200": {"description": "ok"}}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -123,7 +141,10 @@ def swagger2_spec() -> dict[str, Any]:
             "parameters": [{"name": "token", "in": "query", "type": "string", "description": ALL},
                            {"name": "choice", "in": "query", "type": "string", "enum": texts, "description": ALL}],
             "responses": {"200": {"description": ALL, "schema": {"type": "object", "properties": {
-                "ok": {"type": "boolean"}}}}}}}},
+                "ok": {"type": "boolean"}}}}}}},
+            HOSTILE_PATH: {"get": {"description": ALL, "parameters": [
+                {"name": "q", "in": "query", "type": "string", "required": True, "description": ALL}],
+                "responses": {"200": {"description": ALL}}}}},
     }
 
 
@@ -146,6 +167,30 @@ def no_payload_ran(package: Path) -> None:
     assert not ran, f"payloads ran: {ran}"
 
 
+def code_spans(line: str) -> list[str]:
+    """The code spans of one line as CommonMark reads them: a run of n backticks opens one, the next
+    run of exactly n closes it (else it is literal text); outside them a backslash escapes."""
+    spans, index = [], 0
+    while index < len(line):
+        if line[index] == "\\":
+            index += 2
+            continue
+        if line[index] != "`":
+            index += 1
+            continue
+        run = len(line[index:]) - len(line[index:].lstrip("`"))
+        closing = next((match for match in re.finditer("`+", line[index + run:]) if len(match[0]) == run), None)
+        if closing is None:
+            index += run
+            continue
+        content = line[index + run:index + run + closing.start()]
+        if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
+            content = content[1:-1]
+        spans.append(content.replace("\\|", "|"))  # in a table cell GitHub reads `\|` as `|`, in code too
+        index += run + closing.end()
+    return spans
+
+
 def test_every_generated_file_parses_in_its_own_language(package: Path) -> None:
     files = [path for path in package.rglob("*") if path.is_file()]
     for path in files:
@@ -159,8 +204,30 @@ def test_every_generated_file_parses_in_its_own_language(package: Path) -> None:
             assert len(fences) % 2 == 0, f"{path.name}: unbalanced code fences {fences}"
             html = [line for line in text.splitlines()[1:] if line.lstrip(" ").startswith("<")]
             assert not html, f"{path.name}: spec text opens an HTML block: {html}"  # line 1: the header
+        if path.name == "README.md":  # its examples are Python to copy: the spec's examples are literals there
+            for block in re.findall(r"^```python\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+                compile(block, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     assert any(path.suffix == ".toml" for path in files)
     no_payload_ran(package)
+
+
+def test_method_names_show_verbatim_in_markdown(package: Path) -> None:
+    """A Slack name with backticks, pipes and markup is one code span in the tables (a name in a
+    span of one backtick broke it, and its `*a*` became emphasis)."""
+    name = HOSTILE_PATH[1:]
+    for document, expected in (("README.md", [name, "/" + name]), ("docs/API.md", ["/" + name])):
+        rows = [line for line in (package / document).read_text(encoding="utf-8").splitlines()
+                if line.startswith(("|", "[")) and "r_un_a_b" in line]
+        assert len(rows) == 1, rows
+        assert [span for span in code_spans(rows[0]) if span.endswith(name)] == expected, rows[0]
+    assert "client.h_x.r_un_a_b(q=" in (package / "docs" / "API.md").read_text(encoding="utf-8")
+    if "openapi31" in package.parent.name:  # the server URL, shown in the settings table
+        row = next(line for line in (package / "README.md").read_text(encoding="utf-8").splitlines()
+                   if line.startswith("| `base_url` |"))
+        assert code_spans(row)[1].startswith("https://x`*y*`"), row
+        uploads = next(line for line in (package / "docs" / "API.md").read_text(encoding="utf-8").splitlines()
+                       if "streamed as multipart" in line)
+        assert code_spans(uploads)[0] == FILE_FIELD, uploads
 
 
 def test_the_package_imports_and_calls_without_running_a_payload(package: Path) -> None:

@@ -5,9 +5,15 @@ Collisions after renaming are errors; see tests/cases/collision_*.
 
 from __future__ import annotations
 
+import ast
+import inspect
+import sys
+from functools import cached_property
+from types import ModuleType
+
 import pytest
 
-from generator.build import python_path
+from generator.build import CLIENT_ATTRIBUTES, python_path
 from generator.model import export_order, import_order
 from generator.naming import constant_case, identifier, pascal_case, python_name, snake_case
 
@@ -35,6 +41,22 @@ def test_dotted_slack_names_become_attribute_paths() -> None:
     # a family cannot hide an attribute every client has
     assert python_path(["close", "now"]) == ("close_", "now")
     assert python_path(["users", "close"]) == ("users", "close")
+
+
+def test_families_avoid_every_name_the_runtime_gives_a_client(slack_calls: ModuleType) -> None:
+    """CLIENT_ATTRIBUTES is read from runtime/_base.py's source; a real client, asynchronous or not,
+    has nothing public beyond it but its families, and _client.py binds nothing public a family
+    could hide."""
+    for client in (slack_calls.Client("xoxb-1"), slack_calls.AsyncClient("xoxb-1")):
+        families = {name for name, value in vars(type(client)).items() if isinstance(value, cached_property)}
+        attributes = {name for name in dir(client) if not name.startswith("__")} - families
+        assert attributes <= CLIENT_ATTRIBUTES, attributes - CLIENT_ATTRIBUTES
+    assert {"deadline", "proxy", "max_response_size", "max_retry_time", "cached_property"} <= CLIENT_ATTRIBUTES
+    module = ast.parse(inspect.getsource(sys.modules[type(slack_calls.Client("xoxb-1")).__module__]))
+    bound = {alias.asname or alias.name for node in module.body if isinstance(node, ast.ImportFrom)
+             for alias in node.names}
+    assert {name for name in bound if name.islower() and not name.startswith("_")} <= CLIENT_ATTRIBUTES
+    assert all(python_path([name])[0] != name for name in bound if name.startswith("_"))  # never a family
 
 
 @pytest.mark.parametrize(("wire", "python"), [

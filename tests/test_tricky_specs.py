@@ -62,8 +62,10 @@ def test_families_named_like_runtime_classes_make_a_working_client(generated: Pa
             "import names\n"
             f"client = names.Client('xoxb-1', base_url={server.url!r})\n"
             "for family in (client.client, client.base_client, client.any, client.endpoint, client.resource,\n"
-            "               client.async_resource, client.sequence):\n"
+            "               client.async_resource, client.sequence, client.cached_property_, client.deadline_,\n"
+            "               client.proxy_, client.max_response_size_, client.max_retry_time_, client.zeta):\n"
             "    family.get()\n"
+            "assert client.deadline is None and client.proxy is None and client.max_response_size > 0\n"
             "client.calls.int_()\n"
             "client.calls.str_.list(count=2, names=['a'])\n"
             "user = client.user.info()\n"
@@ -75,6 +77,7 @@ def test_families_named_like_runtime_classes_make_a_working_client(generated: Pa
         assert result.stdout.split() == ["ClientMethods", "AsyncClient", "User", "UserMethods",
                                          "CallsParticipantsMethods"]
         assert [request.path for request in server.requests][-4:-2] == ["/calls.int", "/calls.str.list"]
+        assert "/cached_property.get" in [request.path for request in server.requests]
 
 
 def test_diff_reads_recursive_unions_and_locates_wrong_shapes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,3 +86,15 @@ def test_diff_reads_recursive_unions_and_locates_wrong_shapes(capsys: pytest.Cap
     assert "no change to the client" in capsys.readouterr().out
     assert cli.main(["diff", str(CASES / "hostile_wrong_shape_properties" / "spec.yaml"), recursive]) == 2
     assert "spec.yaml:15:31 at /paths/" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["hostile_wrong_shape_allof", "hostile_wrong_shape_anyof", "hostile_wrong_shape_oneof",
+                                  "hostile_wrong_shape_not", "hostile_wrong_shape_required_number",
+                                  "invalid_default_type"])
+def test_validate_places_wrong_shapes_the_validator_crashed_on(case: str, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`validate` gives exit 2 and the file, line, column and pointer (it gave a KeyError, or 1:1)."""
+    monkeypatch.chdir(CASES / case)
+    assert cli.main(["validate", "--spec", "spec.yaml", "--no-cache"]) == 2
+    expected = (CASES / case / "expected" / "error.txt").read_text(encoding="utf-8")
+    assert capsys.readouterr().err == f"error: {expected}"

@@ -17,8 +17,9 @@ import pytest
 from conftest import GENERATED, ROOT, SPEC
 
 from generator import cli
-from generator.commit import PENDING, interrupted
+from generator.commit import PENDING, interrupted, locked
 from generator.output import MANIFEST, with_manifest, write
+from generator.release import STATE
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -157,6 +158,56 @@ def test_a_run_killed_at_any_point_of_the_write_leaves_old_new_or_a_state_the_ne
         assert snapshot(out) == new and not (out / PENDING).exists(), f"killed at step {limit}"
         shutil.rmtree(out)
     assert seen == {"old", "interrupted", "new"}
+
+
+def test_a_regeneration_killed_with_the_history_moved_aside_keeps_the_version_and_changelog(
+        golden_copy: Path, tmp_path: Path) -> None:
+    """The CLI finishes a killed run's commit before it reads the history: read first, the history
+    would be missing (moved aside) and the package would start again at 1.0.0."""
+    spec = tmp_path / "calls.yaml"
+    text = SPEC.read_text(encoding="utf-8")
+    spec.write_text(text.replace("  /calls.add:\n", "  /calls.ping:\n    get:\n      responses:\n"
+                                 "        '200': {description: ok}\n  /calls.add:\n", 1), encoding="utf-8")
+    argv = ["--spec", str(spec), "--out", str(golden_copy), "--package", "slack_calls", "--no-cache"]
+    history = golden_copy / STATE
+    pid = os.fork()
+    if pid == 0:  # the child: a real regeneration, killed as it moves the old history aside
+        try:
+            real = os.replace
+
+            def replace(source: object, *args: object, **kwargs: object) -> None:
+                real(source, *args, **kwargs)  # type: ignore[call-overload]
+                if Path(str(source)) == history:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            os.replace = replace  # type: ignore[assignment]
+            cli.main(argv)
+        finally:
+            os._exit(0)  # not killed: the test fails below
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    assert interrupted(golden_copy) and not history.exists()  # the history is aside, in the journal's care
+    assert cli.main(argv) == 0
+    changelog = (golden_copy / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.index("## 2.1.0") < changelog.index("## 2.0.0") < changelog.index("## 1.0.0")
+    assert "`client.calls.ping()`" in changelog
+    assert 'version = "2.1.0"' in (golden_copy / "pyproject.toml").read_text(encoding="utf-8")
+    assert not (golden_copy / PENDING).exists()
+
+
+def test_two_first_runs_on_a_new_folder_both_take_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other run creates the folder between this one's check and its mkdir: no "File exists"."""
+    out = tmp_path / "new" / "out"
+    real = os.mkdir
+
+    def raced(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)) == out and not out.exists():
+            real(out)  # the other first run got there first
+        real(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "mkdir", raced)
+    with locked(out):
+        assert out.is_dir()
 
 
 def test_a_second_run_on_the_same_folder_waits_for_the_first(golden_copy: Path) -> None:

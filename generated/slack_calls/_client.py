@@ -7,7 +7,7 @@ the client costs the same for one family as for the whole API.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property as _cached_property
 from typing import TYPE_CHECKING
 
 from ._base import AsyncBaseClient, BaseClient
@@ -60,7 +60,7 @@ class Client(BaseClient):
     takes its own. Close it (or use it in a `with` block) to close them.
     """
 
-    @cached_property
+    @_cached_property
     def calls(self) -> Calls:
         """The `calls.*` methods."""
         from .resources.calls import Calls
@@ -78,7 +78,7 @@ class AsyncClient(AsyncBaseClient):
     close it with `await client.aclose()` or `async with`.
     """
 
-    @cached_property
+    @_cached_property
     def calls(self) -> AsyncCalls:
         """The `calls.*` methods."""
         from .resources.calls import AsyncCalls

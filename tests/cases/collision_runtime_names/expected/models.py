@@ -55,6 +55,19 @@ class BaseClientGetResponse(SlackResponse):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CachedPropertyGetResponse(SlackResponse):
+    """CachedPropertyGetResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallsIntResponse(SlackResponse):
     """CallsIntResponse"""
 
@@ -107,8 +120,60 @@ class ClientGetResponse(SlackResponse):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeadlineGetResponse(SlackResponse):
+    """DeadlineGetResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class EndpointGetResponse(SlackResponse):
     """EndpointGetResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaxResponseSizeGetResponse(SlackResponse):
+    """MaxResponseSizeGetResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaxRetryTimeGetResponse(SlackResponse):
+    """MaxRetryTimeGetResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyGetResponse(SlackResponse):
+    """ProxyGetResponse"""
 
     ok: bool
 
@@ -158,4 +223,17 @@ class User(SlackResponse):
         return {
             "ok": decode.optional(data, "ok", decode.boolean, path),
             "id": decode.optional(data, "id", decode.string, path),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZetaGetResponse(SlackResponse):
+    """ZetaGetResponse"""
+
+    ok: bool
+
+    @classmethod
+    def _decode_fields(cls, data: Mapping[str, Any], path: str) -> dict[str, Any]:
+        return {
+            "ok": decode.required(data, "ok", decode.boolean, path),
         }
