@@ -8,14 +8,17 @@ logs it once per method and field path at WARNING. `strict=True` (client or call
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import pytest
 from loopback import SlackServer
 from runtime_support import CALL, KINDS, TOKEN, info, reset
-from slack_calls import Mismatch, SlackResponseError, _attempts
+from slack_calls import Mismatch, SlackResponseError, _attempts, _scrub
+from wire_support import package
 
 
 @pytest.fixture
@@ -161,3 +164,38 @@ def test_unions_choose_their_option_strictly_even_when_decoding_tolerantly() -> 
     assert value is None and [m.path for m in mismatches] == ["field"]
     with pytest.raises(decode.DecodeError):  # outside `tolerant`, decoding raises as it always did
         read({"other": 1})
+
+
+def web_call(kind: str, server: SlackServer, method: str, /, client: dict[str, Any] | None = None,
+             **arguments: Any) -> Any:
+    """`client.<method>(**arguments)` on the whole current Slack API (spec/slack_web.yaml), whose
+    models have map-typed fields and recursive blocks, which spec/calls.yaml does not."""
+    web, _ = package("slack-web")  # generated once per session, shared with test_wire
+    web._attempts._LOGGED_MISMATCHES.clear()  # each call logs its first mismatch of a path
+    options = {"token": TOKEN, "base_url": server.url, **(client or {})}
+    if kind == "sync":
+        with web.Client(**options) as sync_client:
+            return attrgetter(method)(sync_client)(**arguments)
+
+    async def run() -> Any:
+        async with web.AsyncClient(**options) as async_client:
+            return await attrgetter(method)(async_client)(**arguments)
+
+    return asyncio.run(run())
+
+
+def test_a_token_echoed_as_the_key_of_a_map_is_masked_in_the_mismatch_and_the_log(
+        server: SlackServer, kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    # `icons` maps names to strings or booleans: a key is part of the mismatch's path
+    server.reply({"ok": True, "app_requests": [{"id": "R1", "app": {"icons": {TOKEN: 5, "image_32": "u"}}}]})
+
+    with caplog.at_level(logging.WARNING, logger="slack_wire_slack_web"):
+        response = web_call(kind, server, "admin.apps.requests.list")
+
+    assert response.app_requests[0].id == "R1" and response.app_requests[0].app.icons is None
+    (mismatch,) = response.mismatches
+    assert mismatch.path == "app_requests[0].app.icons.<token>" and mismatch.got == "5"
+    (logged,) = mismatch_logs(caplog)
+    assert "app_requests[0].app.icons.<token>" in logged
+    for shown in (repr(response.mismatches), str(mismatch), caplog.text):
+        assert not _scrub.leaks(shown, TOKEN)

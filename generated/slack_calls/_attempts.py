@@ -208,11 +208,15 @@ class Attempts(Generic[R]):
         else:
             result, mismatches = tolerant(decode)
             if mismatches:
-                mismatches = (
-                    tuple(  # a server may echo the token into a mismatched field
-                        replace(mismatch, got=scrub(mismatch.got, self.token))
-                        for mismatch in mismatches
+                # a server may echo the token into a mismatched value, or into the key of
+                # a map, which is part of the path
+                mismatches = tuple(
+                    replace(
+                        mismatch,
+                        path=scrub(mismatch.path, self.token),
+                        got=scrub(mismatch.got, self.token),
                     )
+                    for mismatch in mismatches
                 )
                 object.__setattr__(
                     result, "mismatches", mismatches
