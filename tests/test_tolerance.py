@@ -18,6 +18,7 @@ import pytest
 from loopback import SlackServer
 from runtime_support import CALL, KINDS, TOKEN, info, reset
 from slack_calls import Mismatch, SlackResponseError, _attempts, _scrub
+from slack_calls import _decode as decode
 from wire_support import package
 
 
@@ -199,3 +200,36 @@ def test_a_token_echoed_as_the_key_of_a_map_is_masked_in_the_mismatch_and_the_lo
     assert "app_requests[0].app.icons.<token>" in logged
     for shown in (repr(response.mismatches), str(mismatch), caplog.text):
         assert not _scrub.leaks(shown, TOKEN)
+
+
+def nested_blocks(depth: int) -> dict[str, Any]:
+    """A block whose elements nest `depth` levels deep: JSON parses it, decoding must not crash."""
+    block: dict[str, Any] = {"type": "section"}
+    for _ in range(depth):
+        block = {"type": "section", "elements": [block]}
+    return block
+
+
+def test_an_answer_nested_past_the_recursion_limit_is_a_mismatch_not_a_crash(server: SlackServer,
+                                                                              kind: str) -> None:
+    body = {"ok": True, "channel": "C1", "ts": "1.2", "message": {"ts": "1.2", "blocks": [nested_blocks(250)]}}
+    server.reply(body)
+
+    response = web_call(kind, server, "chat.post_message", channel="C1", text="hi")
+
+    assert response.channel == "C1" and response.message.ts == "1.2" and response.raw == body
+    (mismatch,) = response.mismatches
+    assert mismatch.expected == decode.TOO_DEEP and mismatch.got == "[...]"
+    assert mismatch.path.startswith("message.blocks[0].elements[0].elements[0]")
+    below = response.message.blocks[0]
+    for _ in range(mismatch.path.count(".elements") - 1):  # decoded down to the mismatch
+        below = below.elements[0]
+    assert below.type == "section" and below.elements is None
+
+
+def test_strict_makes_an_answer_nested_past_the_recursion_limit_a_response_error(server: SlackServer,
+                                                                                 kind: str) -> None:
+    server.reply({"ok": True, "channel": "C1", "ts": "1.2", "message": {"blocks": [nested_blocks(250)]}})
+
+    with pytest.raises(package("slack-web")[0].SlackResponseError, match="nested less deeply"):
+        web_call(kind, server, "chat.post_message", client={"strict": True}, channel="C1", text="hi")
