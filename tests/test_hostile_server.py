@@ -30,6 +30,7 @@ from runtime._errors import (
     SlackTimeoutError,
 )
 from runtime._models import SlackResponse
+from runtime._multipart import Upload
 
 TOKEN = "xoxb-1234567890-0987654321-hostileSecretTokenValue"
 KINDS = ("sync", "async")
@@ -453,6 +454,29 @@ def test_9_a_str_for_a_json_field_is_a_type_error_and_nothing_is_sent(kind: str)
             call(kind, server.url, ADD, {"users": "U123"})
         call(kind, server.url, ADD, {"users": [{"slack_id": "U123"}]})
     assert len(server.requests) == 1 and b"users=%5B%7B%22slack_id" in server.requests[0]
+
+
+LONE_SURROGATE = "hidden-\ud800-value"
+UPLOAD = Endpoint("files.upload", "POST", body="multipart", files=("file",))
+EXCHANGE = Endpoint("oauth.v2.access", "POST", token_required=False, auth="basic")
+
+
+@pytest.mark.parametrize(("endpoint", "arguments", "named"), [
+    (ADD, {"title": LONE_SURROGATE}, "title"),  # a POST form
+    (INFO, {"id": LONE_SURROGATE}, "id"),  # a query string
+    (ADD, {"users": [{"slack_id": "U1"}], "title": "t", "extra": ["a", LONE_SURROGATE]}, "extra"),
+    (UPLOAD, {"file": b"x", "title": LONE_SURROGATE}, "title"),  # a multipart text field
+    (UPLOAD, {"file": Upload(b"x", filename=LONE_SURROGATE)}, "file"),  # a file's name
+    (EXCHANGE, {"client_id": "1", "client_secret": LONE_SURROGATE}, "client_secret"),  # HTTP Basic
+])
+def test_9_a_lone_surrogate_is_a_value_error_naming_the_argument_and_nothing_is_sent(
+        kind: str, endpoint: Endpoint, arguments: dict[str, Any], named: str) -> None:
+    with (serve(answer_every_request(response(200, OK))) as server,
+          pytest.raises(ValueError, match=f"'{named}' holds a lone surrogate") as raised):
+        call(kind, server.url, endpoint, arguments)
+    assert server.requests == []
+    shown = str(raised.value) + repr(raised.value) + repr(raised.value.__cause__)
+    assert "hidden" not in shown and raised.value.__cause__ is None
 
 
 @pytest.mark.parametrize("url", ["https://slack.com/api/#x", "https://slack.com/api?x=1", "https://slack.com/api/?"])
