@@ -31,6 +31,7 @@ from runtime._errors import (
 )
 from runtime._models import SlackResponse
 from runtime._multipart import Upload
+from runtime._transport import AsyncHttpTransport
 
 TOKEN = "xoxb-1234567890-0987654321-hostileSecretTokenValue"
 KINDS = ("sync", "async")
@@ -149,6 +150,31 @@ def test_1_retries_each_get_their_own_deadline_and_the_whole_call_is_bounded(kin
         call(kind, server.url, deadline=0.2, max_retries=2)  # calls.info: resent after a timeout
     assert len(server.requests) == 3
     assert 0.55 < timed() < 2
+
+
+def hang(conn: Conn) -> None:
+    """Read the request, then answer nothing until the client goes."""
+    if conn.request() is not None:
+        conn.sock.recv(1)  # returns once the client closes the connection (or the test ends)
+
+
+def test_1_an_async_deadline_counts_the_wait_for_a_pooled_connection(timed: Any) -> None:
+    """Four calls at once through a pool of two against a server that never answers: the two
+    that get no connection end at their deadline too, having sent nothing (so any method may
+    resend them), and no call outlasts `(max_retries + 1) * deadline + max_retry_time`."""
+    async def run(url: str) -> list[BaseException]:
+        transport = AsyncHttpTransport(max_connections=2)
+        async with AsyncBaseClient(TOKEN, base_url=url, transport=transport, timeout=1, deadline=0.5,
+                                   max_retries=0, max_retry_time=0) as client:
+            calls = (client.request(ADD, {"title": "t"}, SlackResponse) for _ in range(4))
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+    with serve(hang) as server:
+        failures = asyncio.run(run(server.url))
+        assert len(server.requests) == 2
+    assert timed() < 0.5 + 0.25  # was 1.0 s: the deadline started once a connection was had
+    assert all(isinstance(failure, SlackTimeoutError) for failure in failures)
+    assert sorted("not sent within 0.5 s" in str(failure) for failure in failures) == [False, False, True, True]
 
 
 # --- 2. a cap on the answer's size -------------------------------------------------------------
