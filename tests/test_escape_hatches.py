@@ -78,6 +78,27 @@ def test_api_call_get_keeps_json_and_secrets_out_of_the_url(server: SlackServer,
         assert "s3cret" not in request.path and "modal" not in request.path
 
 
+@pytest.mark.parametrize("view", ['{"type": "modal", "title": "a"}', ' [{"type": "divider"}]'])
+def test_api_call_get_sends_json_already_encoded_as_a_string_as_a_post_form(server: SlackServer, kind: str,
+                                                                           view: str) -> None:
+    api_call(kind, server, "views.open", arguments={"trigger_id": "T1", "view": view}, http_method="GET")
+
+    request = server.requests[-1]
+    assert (request.method, request.query) == ("POST", {})
+    assert "view=" not in request.path and "modal" not in request.path and "divider" not in request.path
+    assert request.form == {"trigger_id": "T1", "view": view}
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+
+
+def test_api_call_get_keeps_text_that_is_not_json_in_the_query(server: SlackServer, kind: str) -> None:
+    arguments = {"query": "[draft] {x}", "count": "20", "cursor": "dXNlcjpVMEc5V0ZYTlo="}
+    api_call(kind, server, "search.messages", arguments=arguments, http_method="GET")
+
+    request = server.requests[-1]
+    assert (request.method, request.body) == ("GET", b"")
+    assert request.query == {key: [value] for key, value in arguments.items()}
+
+
 def test_api_call_sends_a_json_body(server: SlackServer, kind: str) -> None:
     api_call(kind, server, "chat.postMessage", json={"channel": "C1", "blocks": [{"type": "divider"}], "mrkdwn": True})
     request = server.requests[-1]

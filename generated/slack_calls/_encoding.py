@@ -11,7 +11,8 @@
   `ValueError` naming the argument before anything is sent.
 - JSON bodies carry the arguments as native JSON.
 - Nothing holding JSON or a secret goes in a URL: the generator sends such methods as POST forms,
-  and `api_call` does the same when asked for a GET with such arguments.
+  and `api_call` does the same when asked for a GET with such arguments (JSON given as a
+  structure or as a string that is a JSON object or array).
 - OAuth exchanges send `client_id`/`client_secret` as HTTP Basic authentication (RFC 6749 2.3.1).
 """
 
@@ -133,12 +134,27 @@ def basic_credentials(arguments: dict[str, Any]) -> str | None:
 
 
 def belongs_in_body(arguments: Mapping[str, Any]) -> bool:
-    """Whether any argument holds JSON or a secret, which must not travel in a URL."""
+    """Whether any argument holds JSON or a secret, which must not travel in a URL: JSON given
+    as a structure, or already encoded as a string (`view='{"type": "modal"}'`)."""
     return any(
         value is not None
-        and (key in SECRET_ARGUMENTS or (type(value) is not str and structured(value)))
+        and (
+            key in SECRET_ARGUMENTS
+            or (_encoded_json(value) if type(value) is str else structured(value))
+        )
         for key, value in arguments.items()
     )
+
+
+def _encoded_json(text: str) -> bool:
+    """Whether a string is a JSON object or array (other text, even `[draft]`, is not)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _scalar(value: Any) -> str:
