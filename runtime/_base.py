@@ -183,10 +183,13 @@ class _Settings:
             body = encoding.json_body(arguments)
         else:
             encoded = encoding.form(arguments, endpoint.json_fields)
-            if kind == "form":
-                body = encoded.encode()
+            if kind != "form":
+                if encoded:
+                    url += "?" + encoded
             elif encoded:
-                url += "?" + encoded
+                body = encoded.encode()
+            else:  # no arguments: no body, so nothing for a Content-Type to describe
+                headers = {k: v for k, v in headers.items() if k != "Content-Type"}
         request = Request(
             verb,
             url,

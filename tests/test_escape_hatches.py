@@ -108,6 +108,14 @@ def test_api_call_get_keeps_text_that_is_not_json_in_the_query(server: SlackServ
     assert request.query == {key: [value] for key, value in arguments.items()}
 
 
+def test_a_post_without_arguments_sends_no_body_and_no_content_type(server: SlackServer, kind: str) -> None:
+    api_call(kind, server, "auth.revoke")
+
+    request = server.requests[-1]
+    assert (request.method, request.query, request.body) == ("POST", {}, b"")
+    assert request.headers["content-length"] == "0" and "content-type" not in request.headers
+
+
 def test_api_call_sends_a_json_body(server: SlackServer, kind: str) -> None:
     api_call(kind, server, "chat.postMessage", json={"channel": "C1", "blocks": [{"type": "divider"}], "mrkdwn": True})
     request = server.requests[-1]
