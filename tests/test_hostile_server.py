@@ -466,10 +466,20 @@ def test_8_retry_after_zero_still_waits_the_backoff(kind: str, timed: Any) -> No
     assert timed() >= 0.3
 
 
-def test_8_the_default_budget_keeps_a_call_under_two_minutes() -> None:
-    client = BaseClient(TOKEN)
-    assert client.max_retry_time == 60
-    assert (client.max_retries + 1) * 2 * client.timeout + client.max_retry_time <= 240
+def test_8_a_call_ends_within_its_documented_bound_when_every_limit_binds(kind: str, timed: Any) -> None:
+    """A server that never finishes an answer (each byte well within `timeout`): every attempt
+    ends at its deadline, an idempotent method is tried again after each, and `max_retry_time`
+    stops the retries before `max_retries` does. The call ends within
+    `(max_retries + 1) * deadline + max_retry_time`, as the README promises."""
+    answer = response(200, b" " * 400 + OK)  # 8 s at 0.02 s a byte: only the deadline ends it
+    limits = {"timeout": 1, "deadline": 0.15, "max_retries": 5, "max_retry_time": 0.2, "backoff": 0.1,
+              "max_backoff": 0.1}
+    with serve(after_the_request(lambda conn: conn.dribble(answer, every=0.02))) as server, \
+            pytest.raises(SlackTimeoutError, match="no whole answer within 0.15 s"):
+        call(kind, server.url, INFO, **limits)
+    # two waits of 0.075 to 0.1 s fit in 0.2 s, a third never does: three attempts, not six
+    assert len(server.requests) == 3
+    assert 3 * 0.15 + 2 * 0.075 <= timed() < (5 + 1) * 0.15 + 0.2
 
 
 # --- 9. arguments that cannot be what the signature says ------------------------------------------------
