@@ -14,8 +14,9 @@ What is retried (at most `max_retries` times, 2 by default):
 So `calls.add` is never sent twice when the first attempt may have created the Call; the error
 is raised instead, and the caller, who knows its `external_unique_id`, decides.
 
-How long a call may take: each attempt is bounded by `deadline` (connecting, sending and reading
-the whole answer; by default twice `timeout`, which bounds each wait for the server), and the
+How long a call may take: each attempt is bounded by `deadline` (waiting for a pooled connection,
+connecting, sending and reading the whole answer; by default twice `timeout`, which bounds each
+wait for the server), and the
 waits before and between attempts (backoffs, `Retry-After`s and rate-limit slots) together by
 `max_retry_time` (one wait is never shorter than `backoff`, nor longer than `max_retry_after`).
 So a call ends within
@@ -207,11 +208,15 @@ class Attempts(Generic[R]):
         else:
             result, mismatches = tolerant(decode)
             if mismatches:
-                mismatches = (
-                    tuple(  # a server may echo the token into a mismatched field
-                        replace(mismatch, got=scrub(mismatch.got, self.token))
-                        for mismatch in mismatches
+                # a server may echo the token into a mismatched value, or into the key of
+                # a map, which is part of the path
+                mismatches = tuple(
+                    replace(
+                        mismatch,
+                        path=scrub(mismatch.path, self.token),
+                        got=scrub(mismatch.got, self.token),
                     )
+                    for mismatch in mismatches
                 )
                 object.__setattr__(
                     result, "mismatches", mismatches

@@ -183,10 +183,13 @@ class _Settings:
             body = encoding.json_body(arguments)
         else:
             encoded = encoding.form(arguments, endpoint.json_fields)
-            if kind == "form":
-                body = encoded.encode()
+            if kind != "form":
+                if encoded:
+                    url += "?" + encoded
             elif encoded:
-                url += "?" + encoded
+                body = encoded.encode()
+            else:  # no arguments: no body, so nothing for a Content-Type to describe
+                headers = {k: v for k, v in headers.items() if k != "Content-Type"}
         request = Request(
             verb,
             url,
@@ -317,7 +320,9 @@ class BaseClient(_Settings):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> SlackResponse:
         """Call any Slack method by name, such as one newer than the spec:
         `client.api_call("chat.postMessage", arguments={"channel": "C1", "text": "Hi"})`.
@@ -326,7 +331,9 @@ class BaseClient(_Settings):
         `SlackResponse` to read like Slack's JSON (`response["channel"]`). `arguments` go as a
         form (query string for `http_method="GET"`, unless one holds JSON or a secret: then as a
         POST form), `json` as a JSON body. `idempotent=True` lets an ambiguous failure (timeout,
-        5xx) be retried; by default it is not, as for any method not known to be safe.
+        5xx) be retried; by default it is not, as for any method not known to be safe. The
+        other options are the generated methods' own, for this call only: `token`, `timeout`,
+        `max_retries`, `deadline`, `strict` and `rate_limit`.
         """
         endpoint, fields = _generic_call(
             method, arguments, json, http_method, idempotent
@@ -338,7 +345,9 @@ class BaseClient(_Settings):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
 
@@ -457,7 +466,9 @@ class AsyncBaseClient(_Settings):
         token: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> SlackResponse:
         """Call any Slack method by name, such as one newer than the spec:
         `await client.api_call("chat.postMessage", arguments={"channel": "C1", "text": "Hi"})`.
@@ -466,7 +477,9 @@ class AsyncBaseClient(_Settings):
         `SlackResponse` to read like Slack's JSON (`response["channel"]`). `arguments` go as a
         form (query string for `http_method="GET"`, unless one holds JSON or a secret: then as a
         POST form), `json` as a JSON body. `idempotent=True` lets an ambiguous failure (timeout,
-        5xx) be retried; by default it is not, as for any method not known to be safe.
+        5xx) be retried; by default it is not, as for any method not known to be safe. The
+        other options are the generated methods' own, for this call only: `token`, `timeout`,
+        `max_retries`, `deadline`, `strict` and `rate_limit`.
         """
         endpoint, fields = _generic_call(
             method, arguments, json, http_method, idempotent
@@ -478,7 +491,9 @@ class AsyncBaseClient(_Settings):
             token=token,
             timeout=timeout,
             max_retries=max_retries,
+            deadline=deadline,
             strict=strict,
+            rate_limit=rate_limit,
         )
 
 

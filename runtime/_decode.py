@@ -8,6 +8,9 @@ Tolerance: inside `tolerant(...)` (how the clients decode a successful call unle
 model field whose value does not match its declared type, or a required field that is missing,
 becomes None instead of raising; the value stays in the model's `raw`, and the mismatch is
 recorded. Everywhere else (`Model.decode` called directly, `strict=True`) decoding raises.
+
+A value nested deeper than Python's recursion limit lets decoding go (JSON parses far deeper) is
+a mismatch like any other (`TOO_DEEP`): the field holding it is None, or `DecodeError` is raised.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ Decoder = Callable[[Any, str], T]
 MISSING = (
     "<missing>"  # `got` of a required field that is absent (not null: that is `None`)
 )
+TOO_DEEP = "a value nested less deeply (the recursion limit was reached)"
 _ABSENT: Any = object()  # what `required` finds for an absent field
 
 
@@ -51,8 +55,13 @@ class DecodeError(ValueError):
         self, path: str, expected: str, value: Any, *, missing: bool = False
     ) -> None:
         self.path = path
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-        self.mismatch = Mismatch(path, expected, MISSING if missing else shown)
+        if missing:
+            shown = MISSING
+        elif expected == TOO_DEEP:  # its repr could be too deep as well
+            shown = "[...]" if isinstance(value, list) else "{...}"
+        else:
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        self.mismatch = Mismatch(path, expected, shown)
         super().__init__(str(self.mismatch))
 
 
@@ -191,6 +200,11 @@ def required(data: Mapping[str, Any], key: str, decoder: Decoder[T], path: str) 
     except DecodeError as exc:
         _tolerated(exc)
         return None  # type: ignore[return-value]
+    except (
+        RecursionError
+    ):  # caught where it is raised, the deepest field is the mismatch
+        _tolerated(DecodeError(where, TOO_DEEP, value))
+        return None  # type: ignore[return-value]
 
 
 def optional(
@@ -199,8 +213,12 @@ def optional(
     value = data.get(key)
     if value is None or type(value) is _TAKEN_AS_IS.get(decoder):
         return cast("T | None", value)
+    where = f"{path}.{key}" if path else key
     try:
-        return decoder(value, f"{path}.{key}" if path else key)
+        return decoder(value, where)
     except DecodeError as exc:
         _tolerated(exc)
+        return None
+    except RecursionError:
+        _tolerated(DecodeError(where, TOO_DEEP, value))
         return None

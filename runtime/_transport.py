@@ -32,7 +32,6 @@ from ._wire import (
 )
 
 if TYPE_CHECKING:
-    import asyncio
     import ssl
 
     import httpx
@@ -435,11 +434,12 @@ class AsyncHttpTransport:
         authorization = request.headers.get("Authorization", "")
         if authorization:
             SECRETS.add(authorization.partition(" ")[2])
-        trace = _Trace(request.deadline)
+        trace = _Trace()
         try:
-            # the deadline starts once a connection is had (see _Trace): a wait for a free
-            # one in a busy pool sends nothing, and is bounded by `timeout` (PoolTimeout)
-            async with asyncio.timeout(None) as trace.scope:
+            # the deadline counts from the start of the attempt, a wait for a free connection
+            # in a busy pool included; one that passes before the request began to go out
+            # sent nothing (NotSent), as a wait over `timeout` (PoolTimeout) did not either
+            async with asyncio.timeout(request.deadline):
                 return await self._exchange(request, trace)
         except ResponseTooLarge:
             raise
@@ -518,22 +518,14 @@ class AsyncHttpTransport:
 
 class _Trace:
     """httpcore's trace hook: whether the request opened a new connection, began to go out and
-    went out whole; and the moment it got a connection, which starts the deadline of `scope`.
-    """
+    went out whole."""
 
-    __slots__ = ("connected", "deadline", "scope", "sending", "sent")
+    __slots__ = ("connected", "sending", "sent")
 
-    scope: asyncio.Timeout
-
-    def __init__(self, deadline: float) -> None:
+    def __init__(self) -> None:
         self.connected = self.sending = self.sent = False
-        self.deadline = deadline
 
     async def __call__(self, event: str, info: Mapping[str, object]) -> None:
-        if self.scope.when() is None:
-            import asyncio
-
-            self.scope.reschedule(asyncio.get_running_loop().time() + self.deadline)
         if event.startswith(("connection.connect_tcp", "connection.start_tls")):
             self.connected = True
         elif event.endswith("send_request_headers.started"):

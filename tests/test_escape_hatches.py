@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import json
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from types import ModuleType
@@ -15,8 +16,16 @@ from typing import Any
 import pytest
 from conftest import ROOT
 from loopback import Reply, SlackServer
-from runtime_support import FAST, KINDS, TOKEN, add, info, reset
-from slack_calls import AsyncClient, Client, SlackApiError, SlackResponse
+from runtime_support import FAST, KINDS, TOKEN, Hang, add, info, reset
+from slack_calls import (
+    AsyncClient,
+    Client,
+    Rate,
+    SlackApiError,
+    SlackRateLimitedError,
+    SlackResponse,
+    SlackTimeoutError,
+)
 
 from generator import generate
 from generator.config import Options
@@ -78,6 +87,35 @@ def test_api_call_get_keeps_json_and_secrets_out_of_the_url(server: SlackServer,
         assert "s3cret" not in request.path and "modal" not in request.path
 
 
+@pytest.mark.parametrize("view", ['{"type": "modal", "title": "a"}', ' [{"type": "divider"}]'])
+def test_api_call_get_sends_json_already_encoded_as_a_string_as_a_post_form(server: SlackServer, kind: str,
+                                                                           view: str) -> None:
+    api_call(kind, server, "views.open", arguments={"trigger_id": "T1", "view": view}, http_method="GET")
+
+    request = server.requests[-1]
+    assert (request.method, request.query) == ("POST", {})
+    assert "view=" not in request.path and "modal" not in request.path and "divider" not in request.path
+    assert request.form == {"trigger_id": "T1", "view": view}
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+
+
+def test_api_call_get_keeps_text_that_is_not_json_in_the_query(server: SlackServer, kind: str) -> None:
+    arguments = {"query": "[draft] {x}", "count": "20", "cursor": "dXNlcjpVMEc5V0ZYTlo="}
+    api_call(kind, server, "search.messages", arguments=arguments, http_method="GET")
+
+    request = server.requests[-1]
+    assert (request.method, request.body) == ("GET", b"")
+    assert request.query == {key: [value] for key, value in arguments.items()}
+
+
+def test_a_post_without_arguments_sends_no_body_and_no_content_type(server: SlackServer, kind: str) -> None:
+    api_call(kind, server, "auth.revoke")
+
+    request = server.requests[-1]
+    assert (request.method, request.query, request.body) == ("POST", {}, b"")
+    assert request.headers["content-length"] == "0" and "content-type" not in request.headers
+
+
 def test_api_call_sends_a_json_body(server: SlackServer, kind: str) -> None:
     api_call(kind, server, "chat.postMessage", json={"channel": "C1", "blocks": [{"type": "divider"}], "mrkdwn": True})
     request = server.requests[-1]
@@ -94,6 +132,37 @@ def test_api_call_resends_after_a_5xx_only_when_told_it_is_idempotent(server: Sl
     server.reply(Reply(500, b"oops"), {"ok": True, "bots": []})
     assert api_call(kind, server, "bots.list", idempotent=True)["bots"] == []
     assert len(server.requests) == 2
+
+
+def test_api_call_takes_a_deadline_for_the_call(server: SlackServer, kind: str) -> None:
+    hang = Hang()
+    server.default = Reply(action=hang)
+    started = time.monotonic()
+    try:
+        with pytest.raises(SlackTimeoutError, match="within 0.2 s"):
+            api_call(kind, server, "bots.list", client={"timeout": 5}, deadline=0.2, max_retries=0)
+    finally:
+        hang.release()
+    assert time.monotonic() - started < 1  # the client's deadline would be 10 s
+
+
+def test_api_call_takes_a_rate_limit_for_the_call(server: SlackServer, kind: str) -> None:
+    """The per-call options of a generated method, `rate_limit` among them, on one client."""
+    settings = {"token": TOKEN, "base_url": server.url, "max_retry_after": 1, **FAST}
+
+    async def twice() -> None:
+        async with AsyncClient(**settings) as client:
+            for _ in range(2):
+                await client.api_call("bots.list", rate_limit=Rate(1, per=60))
+
+    with pytest.raises(SlackRateLimitedError, match="bots.list not sent"):
+        if kind == "sync":
+            with Client(**settings) as client:
+                for _ in range(2):
+                    client.api_call("bots.list", rate_limit=Rate(1, per=60))
+        else:
+            asyncio.run(twice())
+    assert len(server.requests) == 1  # the second waits for no slot a minute away
 
 
 def test_api_call_errors_are_the_clients_errors(server: SlackServer, kind: str) -> None:

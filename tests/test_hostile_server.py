@@ -30,6 +30,8 @@ from runtime._errors import (
     SlackTimeoutError,
 )
 from runtime._models import SlackResponse
+from runtime._multipart import Upload
+from runtime._transport import AsyncHttpTransport
 
 TOKEN = "xoxb-1234567890-0987654321-hostileSecretTokenValue"
 KINDS = ("sync", "async")
@@ -148,6 +150,31 @@ def test_1_retries_each_get_their_own_deadline_and_the_whole_call_is_bounded(kin
         call(kind, server.url, deadline=0.2, max_retries=2)  # calls.info: resent after a timeout
     assert len(server.requests) == 3
     assert 0.55 < timed() < 2
+
+
+def hang(conn: Conn) -> None:
+    """Read the request, then answer nothing until the client goes."""
+    if conn.request() is not None:
+        conn.sock.recv(1)  # returns once the client closes the connection (or the test ends)
+
+
+def test_1_an_async_deadline_counts_the_wait_for_a_pooled_connection(timed: Any) -> None:
+    """Four calls at once through a pool of two against a server that never answers: the two
+    that get no connection end at their deadline too, having sent nothing (so any method may
+    resend them), and no call outlasts `(max_retries + 1) * deadline + max_retry_time`."""
+    async def run(url: str) -> list[BaseException]:
+        transport = AsyncHttpTransport(max_connections=2)
+        async with AsyncBaseClient(TOKEN, base_url=url, transport=transport, timeout=1, deadline=0.5,
+                                   max_retries=0, max_retry_time=0) as client:
+            calls = (client.request(ADD, {"title": "t"}, SlackResponse) for _ in range(4))
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+    with serve(hang) as server:
+        failures = asyncio.run(run(server.url))
+        assert len(server.requests) == 2
+    assert timed() < 0.5 + 0.25  # was 1.0 s: the deadline started once a connection was had
+    assert all(isinstance(failure, SlackTimeoutError) for failure in failures)
+    assert sorted("not sent within 0.5 s" in str(failure) for failure in failures) == [False, False, True, True]
 
 
 # --- 2. a cap on the answer's size -------------------------------------------------------------
@@ -439,10 +466,20 @@ def test_8_retry_after_zero_still_waits_the_backoff(kind: str, timed: Any) -> No
     assert timed() >= 0.3
 
 
-def test_8_the_default_budget_keeps_a_call_under_two_minutes() -> None:
-    client = BaseClient(TOKEN)
-    assert client.max_retry_time == 60
-    assert (client.max_retries + 1) * 2 * client.timeout + client.max_retry_time <= 240
+def test_8_a_call_ends_within_its_documented_bound_when_every_limit_binds(kind: str, timed: Any) -> None:
+    """A server that never finishes an answer (each byte well within `timeout`): every attempt
+    ends at its deadline, an idempotent method is tried again after each, and `max_retry_time`
+    stops the retries before `max_retries` does. The call ends within
+    `(max_retries + 1) * deadline + max_retry_time`, as the README promises."""
+    answer = response(200, b" " * 400 + OK)  # 8 s at 0.02 s a byte: only the deadline ends it
+    limits = {"timeout": 1, "deadline": 0.15, "max_retries": 5, "max_retry_time": 0.2, "backoff": 0.1,
+              "max_backoff": 0.1}
+    with serve(after_the_request(lambda conn: conn.dribble(answer, every=0.02))) as server, \
+            pytest.raises(SlackTimeoutError, match="no whole answer within 0.15 s"):
+        call(kind, server.url, INFO, **limits)
+    # two waits of 0.075 to 0.1 s fit in 0.2 s, a third never does: three attempts, not six
+    assert len(server.requests) == 3
+    assert 3 * 0.15 + 2 * 0.075 <= timed() < (5 + 1) * 0.15 + 0.2
 
 
 # --- 9. arguments that cannot be what the signature says ------------------------------------------------
@@ -453,6 +490,29 @@ def test_9_a_str_for_a_json_field_is_a_type_error_and_nothing_is_sent(kind: str)
             call(kind, server.url, ADD, {"users": "U123"})
         call(kind, server.url, ADD, {"users": [{"slack_id": "U123"}]})
     assert len(server.requests) == 1 and b"users=%5B%7B%22slack_id" in server.requests[0]
+
+
+LONE_SURROGATE = "hidden-\ud800-value"
+UPLOAD = Endpoint("files.upload", "POST", body="multipart", files=("file",))
+EXCHANGE = Endpoint("oauth.v2.access", "POST", token_required=False, auth="basic")
+
+
+@pytest.mark.parametrize(("endpoint", "arguments", "named"), [
+    (ADD, {"title": LONE_SURROGATE}, "title"),  # a POST form
+    (INFO, {"id": LONE_SURROGATE}, "id"),  # a query string
+    (ADD, {"users": [{"slack_id": "U1"}], "title": "t", "extra": ["a", LONE_SURROGATE]}, "extra"),
+    (UPLOAD, {"file": b"x", "title": LONE_SURROGATE}, "title"),  # a multipart text field
+    (UPLOAD, {"file": Upload(b"x", filename=LONE_SURROGATE)}, "file"),  # a file's name
+    (EXCHANGE, {"client_id": "1", "client_secret": LONE_SURROGATE}, "client_secret"),  # HTTP Basic
+])
+def test_9_a_lone_surrogate_is_a_value_error_naming_the_argument_and_nothing_is_sent(
+        kind: str, endpoint: Endpoint, arguments: dict[str, Any], named: str) -> None:
+    with (serve(answer_every_request(response(200, OK))) as server,
+          pytest.raises(ValueError, match=f"'{named}' holds a lone surrogate") as raised):
+        call(kind, server.url, endpoint, arguments)
+    assert server.requests == []
+    shown = str(raised.value) + repr(raised.value) + repr(raised.value.__cause__)
+    assert "hidden" not in shown and raised.value.__cause__ is None
 
 
 @pytest.mark.parametrize("url", ["https://slack.com/api/#x", "https://slack.com/api?x=1", "https://slack.com/api/?"])

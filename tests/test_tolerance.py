@@ -8,14 +8,18 @@ logs it once per method and field path at WARNING. `strict=True` (client or call
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import pytest
 from loopback import SlackServer
 from runtime_support import CALL, KINDS, TOKEN, info, reset
-from slack_calls import Mismatch, SlackResponseError, _attempts
+from slack_calls import Mismatch, SlackResponseError, _attempts, _scrub
+from slack_calls import _decode as decode
+from wire_support import package
 
 
 @pytest.fixture
@@ -161,3 +165,71 @@ def test_unions_choose_their_option_strictly_even_when_decoding_tolerantly() -> 
     assert value is None and [m.path for m in mismatches] == ["field"]
     with pytest.raises(decode.DecodeError):  # outside `tolerant`, decoding raises as it always did
         read({"other": 1})
+
+
+def web_call(kind: str, server: SlackServer, method: str, /, client: dict[str, Any] | None = None,
+             **arguments: Any) -> Any:
+    """`client.<method>(**arguments)` on the whole current Slack API (spec/slack_web.yaml), whose
+    models have map-typed fields and recursive blocks, which spec/calls.yaml does not."""
+    web, _ = package("slack-web")  # generated once per session, shared with test_wire
+    web._attempts._LOGGED_MISMATCHES.clear()  # each call logs its first mismatch of a path
+    options = {"token": TOKEN, "base_url": server.url, **(client or {})}
+    if kind == "sync":
+        with web.Client(**options) as sync_client:
+            return attrgetter(method)(sync_client)(**arguments)
+
+    async def run() -> Any:
+        async with web.AsyncClient(**options) as async_client:
+            return await attrgetter(method)(async_client)(**arguments)
+
+    return asyncio.run(run())
+
+
+def test_a_token_echoed_as_the_key_of_a_map_is_masked_in_the_mismatch_and_the_log(
+        server: SlackServer, kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    # `icons` maps names to strings or booleans: a key is part of the mismatch's path
+    server.reply({"ok": True, "app_requests": [{"id": "R1", "app": {"icons": {TOKEN: 5, "image_32": "u"}}}]})
+
+    with caplog.at_level(logging.WARNING, logger="slack_wire_slack_web"):
+        response = web_call(kind, server, "admin.apps.requests.list")
+
+    assert response.app_requests[0].id == "R1" and response.app_requests[0].app.icons is None
+    (mismatch,) = response.mismatches
+    assert mismatch.path == "app_requests[0].app.icons.<token>" and mismatch.got == "5"
+    (logged,) = mismatch_logs(caplog)
+    assert "app_requests[0].app.icons.<token>" in logged
+    for shown in (repr(response.mismatches), str(mismatch), caplog.text):
+        assert not _scrub.leaks(shown, TOKEN)
+
+
+def nested_blocks(depth: int) -> dict[str, Any]:
+    """A block whose elements nest `depth` levels deep: JSON parses it, decoding must not crash."""
+    block: dict[str, Any] = {"type": "section"}
+    for _ in range(depth):
+        block = {"type": "section", "elements": [block]}
+    return block
+
+
+def test_an_answer_nested_past_the_recursion_limit_is_a_mismatch_not_a_crash(server: SlackServer,
+                                                                              kind: str) -> None:
+    body = {"ok": True, "channel": "C1", "ts": "1.2", "message": {"ts": "1.2", "blocks": [nested_blocks(250)]}}
+    server.reply(body)
+
+    response = web_call(kind, server, "chat.post_message", channel="C1", text="hi")
+
+    assert response.channel == "C1" and response.message.ts == "1.2" and response.raw == body
+    (mismatch,) = response.mismatches
+    assert mismatch.expected == decode.TOO_DEEP and mismatch.got == "[...]"
+    assert mismatch.path.startswith("message.blocks[0].elements[0].elements[0]")
+    below = response.message.blocks[0]
+    for _ in range(mismatch.path.count(".elements") - 1):  # decoded down to the mismatch
+        below = below.elements[0]
+    assert below.type == "section" and below.elements is None
+
+
+def test_strict_makes_an_answer_nested_past_the_recursion_limit_a_response_error(server: SlackServer,
+                                                                                 kind: str) -> None:
+    server.reply({"ok": True, "channel": "C1", "ts": "1.2", "message": {"blocks": [nested_blocks(250)]}})
+
+    with pytest.raises(package("slack-web")[0].SlackResponseError, match="nested less deeply"):
+        web_call(kind, server, "chat.post_message", client={"strict": True}, channel="C1", text="hi")

@@ -81,6 +81,10 @@ def test_every_method_follows_slacks_wire_conventions(key: str, slack_name: str,
     if request.method == "GET" or method.body_encoding == "none":  # no body: no Content-Type
         assert request.body == b"" and "content-type" not in request.headers
         sent = {name: values[0] for name, values in request.query.items()}
+    elif not request.body and method.body_encoding == "form":  # nothing to send (see `expected`)
+        assert (request.query, request.headers["content-length"]) == ({}, "0")
+        assert "content-type" not in request.headers
+        sent = {}
     else:
         assert request.query == {}
         content_type = request.headers["content-type"]

@@ -7,9 +7,12 @@
   a bare `users="U1"` is a `TypeError` before anything is sent, not a request Slack misreads.
 - A list of scalars is joined with commas (`users=["U1", "U2"]` -> `U1,U2`), as Slack reads lists.
 - Booleans are `true`/`false`; enums their value; numbers as Python writes them.
+- Text goes as UTF-8: a str holding a lone surrogate (`"\\ud800"`), which has none, is a
+  `ValueError` naming the argument before anything is sent.
 - JSON bodies carry the arguments as native JSON.
 - Nothing holding JSON or a secret goes in a URL: the generator sends such methods as POST forms,
-  and `api_call` does the same when asked for a GET with such arguments.
+  and `api_call` does the same when asked for a GET with such arguments (JSON given as a
+  structure or as a string that is a JSON object or array).
 - OAuth exchanges send `client_id`/`client_secret` as HTTP Basic authentication (RFC 6749 2.3.1).
 """
 
@@ -37,11 +40,30 @@ def form(
     arguments: Mapping[str, Any], json_fields: tuple[str, ...] | frozenset[str]
 ) -> str:
     """`arguments` (None means absent) as an urlencoded form or query string."""
-    return "&".join(
-        f"{_quoted(key)}={quote(form_value(key, value, json_fields), safe='')}"
-        for key, value in arguments.items()
-        if value is not None
-    )
+    try:
+        return "&".join(
+            f"{_quoted(key)}={quote(form_value(key, value, json_fields), safe='')}"
+            for key, value in arguments.items()
+            if value is not None
+        )
+    except UnicodeEncodeError:
+        for key, value in arguments.items():
+            if value is not None:
+                utf8(key, key)
+                utf8(key, form_value(key, value, json_fields))
+        raise
+
+
+def utf8(name: str, text: str) -> bytes:
+    """`text` as UTF-8; a str holding a lone surrogate has none, and is refused as a
+    ValueError naming the argument (never showing its value, which may be a secret)."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{name!r} holds a lone surrogate (such as '\\ud800'), which cannot be "
+            "sent as UTF-8"
+        ) from None
 
 
 def json_body(arguments: Mapping[str, Any]) -> bytes:
@@ -104,17 +126,35 @@ def basic_credentials(arguments: dict[str, Any]) -> str | None:
         return None
     del arguments["client_id"], arguments["client_secret"]
     # RFC 6749 2.3.1: each part form-urlencoded, then joined and base64-encoded
-    pair = f"{quote(str(client_id), safe='')}:{quote(str(client_secret), safe='')}"
+    pair = ":".join(
+        quote(utf8(name, str(value)), safe="")
+        for name, value in zip(BASIC_CREDENTIALS, (client_id, client_secret))
+    )
     return "Basic " + b64encode(pair.encode()).decode("ascii")
 
 
 def belongs_in_body(arguments: Mapping[str, Any]) -> bool:
-    """Whether any argument holds JSON or a secret, which must not travel in a URL."""
+    """Whether any argument holds JSON or a secret, which must not travel in a URL: JSON given
+    as a structure, or already encoded as a string (`view='{"type": "modal"}'`)."""
     return any(
         value is not None
-        and (key in SECRET_ARGUMENTS or (type(value) is not str and structured(value)))
+        and (
+            key in SECRET_ARGUMENTS
+            or (_encoded_json(value) if type(value) is str else structured(value))
+        )
         for key, value in arguments.items()
     )
+
+
+def _encoded_json(text: str) -> bool:
+    """Whether a string is a JSON object or array (other text, even `[draft]`, is not)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _scalar(value: Any) -> str:

@@ -17,7 +17,7 @@ import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
-from ._encoding import form_value
+from ._encoding import form_value, utf8
 from ._errors import SlackError
 from ._package import USER_AGENT
 from ._transport import TRANSPORT_FAILURES, Request, Response
@@ -128,7 +128,9 @@ class MultipartBody:
             head = self._head(name, value)
             self._parts.append((head, value))
             size = (
-                value.length if isinstance(value, FileSource) else len(value.encode())
+                value.length
+                if isinstance(value, FileSource)
+                else len(utf8(name, value))
             )
             length += len(head) + size + 2  # CRLF after each part's content
         self._tail = f"--{self.boundary}--\r\n".encode()
@@ -164,7 +166,7 @@ class MultipartBody:
         head = f"--{self.boundary}\r\nContent-Disposition: {disposition}"
         if isinstance(value, FileSource):
             head += f'; filename="{_quoted(value.filename)}"\r\nContent-Type: {value.content_type}'
-        return (head + "\r\n\r\n").encode()
+        return utf8(name, head + "\r\n\r\n")
 
 
 def multipart_body(arguments: Mapping[str, Any], endpoint: Endpoint) -> MultipartBody:
