@@ -158,23 +158,40 @@ def hang(conn: Conn) -> None:
         conn.sock.recv(1)  # returns once the client closes the connection (or the test ends)
 
 
-def test_1_an_async_deadline_counts_the_wait_for_a_pooled_connection(timed: Any) -> None:
-    """Four calls at once through a pool of two against a server that never answers: the two
-    that get no connection end at their deadline too, having sent nothing (so any method may
-    resend them), and no call outlasts `(max_retries + 1) * deadline + max_retry_time`."""
-    async def run(url: str) -> list[BaseException]:
+def test_1_an_async_deadline_counts_the_wait_for_a_pooled_connection() -> None:
+    """Two calls hold both connections of a pool of two against a server that never answers;
+    two more wait for a connection: they end at their own deadline, having sent nothing (so any
+    method may resend them), though no connection came free. Before, their deadline started only
+    once they had a connection, so the wait for the pool was unbounded by it."""
+    async def run(url: str) -> tuple[list[BaseException], list[float], int]:
         transport = AsyncHttpTransport(max_connections=2)
-        async with AsyncBaseClient(TOKEN, base_url=url, transport=transport, timeout=1, deadline=0.5,
+        async with AsyncBaseClient(TOKEN, base_url=url, transport=transport, timeout=5,
                                    max_retries=0, max_retry_time=0) as client:
-            calls = (client.request(ADD, {"title": "t"}, SlackResponse) for _ in range(4))
-            return await asyncio.gather(*calls, return_exceptions=True)
+            holders = [asyncio.create_task(client.request(ADD, {"title": "t"}, SlackResponse, deadline=2.0))
+                       for _ in range(2)]
+            while len(server.requests) < 2:  # both connections are taken
+                await asyncio.sleep(0.005)
+
+            async def wait_for_the_pool() -> tuple[BaseException, float]:
+                started = time.monotonic()
+                try:
+                    await client.request(ADD, {"title": "t"}, SlackResponse, deadline=0.2)
+                except SlackTimeoutError as exc:
+                    return exc, time.monotonic() - started
+                raise AssertionError("a call that got no connection succeeded")
+
+            waited = await asyncio.gather(wait_for_the_pool(), wait_for_the_pool())
+            sent = len(server.requests)
+            for holder in holders:
+                holder.cancel()
+            await asyncio.gather(*holders, return_exceptions=True)
+        return [error for error, _ in waited], [took for _, took in waited], sent
 
     with serve(hang) as server:
-        failures = asyncio.run(run(server.url))
-        assert len(server.requests) == 2
-    assert timed() < 0.5 + 0.25  # was 1.0 s: the deadline started once a connection was had
-    assert all(isinstance(failure, SlackTimeoutError) for failure in failures)
-    assert sorted("not sent within 0.5 s" in str(failure) for failure in failures) == [False, False, True, True]
+        failures, took, sent = asyncio.run(run(server.url))
+    assert sent == 2  # the two that waited for the pool sent nothing
+    assert all(0.15 < seconds < 1.0 for seconds in took)  # their deadline, not the holders' 2 s
+    assert all("not sent within 0.2 s" in str(failure) for failure in failures)
 
 
 # --- 2. a cap on the answer's size -------------------------------------------------------------
