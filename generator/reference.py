@@ -36,9 +36,11 @@ TOKEN_EXCHANGES = frozenset({"oauth.access", "oauth.v2.access", "oauth.v2.exchan
                              "openid.connect.token"})
 # The rule for `x-slack-idempotent`: a method only reads when the last part of its name starts
 # with one of these verbs and none of its scopes writes (`files.getUploadURLExternal` needs
-# `files:write`: it reserves an upload, so it is not resent).
-READ_VERBS = ("list", "info", "get", "history", "replies", "members", "lookup", "search", "test", "export",
-              "validate", "counts", "show", "status")
+# `files:write`: it reserves an upload, so it is not resent). Not "export": Slack's exports send
+# something (`admin.users.unsupportedVersions.export` has Slackbot DM a file), so a resend after a
+# timeout would send it twice; the overlay marks `apps.manifest.export`, which only reads.
+READ_VERBS = ("list", "info", "get", "history", "replies", "members", "lookup", "search", "test", "validate",
+              "counts", "show", "status")
 # Descriptions that say an argument's value is JSON.
 JSON_WORDS = re.compile(r"\bJSON\b", re.IGNORECASE)
 COMMON_ERRORS = "x-slack-common-errors"

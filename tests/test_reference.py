@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,23 @@ def test_rate_limits_idempotency_pagination_and_errors_use_the_shared_extensions
     assert "x-slack-idempotent" not in operation(spec, "files.getUploadURLExternal")[1]
     tiers = {op.get("x-slack-rate-limit-tier") for item in spec["paths"].values() for op in item.values()}
     assert tiers <= {1, 2, 3, 4, "special", None}
+
+
+def test_only_reads_are_idempotent_and_exports_that_send_something_are_not(spec: dict[str, Any]) -> None:
+    marked = {path.strip("/") for path, item in spec["paths"].items()
+              for op in item.values() if op.get("x-slack-idempotent")}
+    verbs = {re.split(r"(?=[A-Z])", name.rsplit(".", 1)[-1])[0] for name in marked}
+    # every verb the rule marks today (93 methods); each only reads, whatever it is called with
+    assert verbs == {"get", "list", "info", "lookup", "search", "test", "validate", "history", "members",
+                     "replies"}, verbs
+    # Slackbot sends a file: resent after a timeout, the user gets it twice
+    for name in ("admin.users.unsupportedVersions.export", "functions.workflows.steps.responses.export"):
+        assert name not in marked, name
+    export = operation(spec, "apps.manifest.export")
+    assert "x-slack-idempotent" not in export[1]  # "export" is no read verb; the overlay marks this read
+    overlaid, _ = apply_overlays(document(spec), [OVERLAY])
+    assert overlaid.data["paths"]["/apps.manifest.export"]["post"]["x-slack-idempotent"] is True
+    assert "x-slack-idempotent" not in overlaid.data["paths"]["/admin.users.unsupportedVersions.export"]["post"]
 
 
 def test_named_objects_are_components_built_once_and_reused(spec: dict[str, Any]) -> None:
