@@ -6,7 +6,8 @@ rest of the generator reads specs:
 - each method is a path `/<name>` with its HTTP verb: GET arguments in the query, POST arguments
   as a form body (and a JSON body where `json_input_supported`);
 - the `token` argument is the bearer scheme, never a parameter; methods without one take
-  `security: []`, and the OAuth token exchanges the HTTP basic scheme (RFC 6749 2.3.1);
+  `security: []`, and the OAuth token exchanges the HTTP basic scheme (RFC 6749 2.3.1), where a
+  `token` argument is the token exchanged (`oauth.v2.exchange`), a secret form field;
 - arguments keep their types; timestamps are strings; arguments that carry JSON (objects, arrays of
   objects, and those the reference documents as JSON, such as `blocks` and `view`) are typed as
   their structure or a pre-encoded string, and sent as JSON (`encoding: contentType`);
@@ -185,7 +186,9 @@ def _verb(data: dict[str, Any], file: str) -> str:
 def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) -> dict[str, Any]:
     args = data.get("args") or {}
     properties: dict[str, Any] = args.get("properties") or {}
-    required = [arg for arg in args.get("required") or [] if arg != "token" and arg in properties]
+    exchange = name in TOKEN_EXCHANGES  # its `token`, if any, is the token it exchanges: an argument
+    credential = "token" if not exchange else None
+    required = [arg for arg in args.get("required") or [] if arg != credential and arg in properties]
     scopes = _scopes(data.get("scope"))
     operation: dict[str, Any] = {
         "operationId": name,
@@ -193,10 +196,10 @@ def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) ->
         "description": str(data.get("desc", "")).strip(),
         "tags": [name.split(".")[0]],
     }
-    if "token" in properties:
-        operation["security"] = [{"slackAuth": scopes}]
-    elif name in TOKEN_EXCHANGES:
+    if exchange:
         operation["security"] = [{"slackClient": []}]
+    elif "token" in properties:
+        operation["security"] = [{"slackAuth": scopes}]
     else:
         operation["security"] = []
     if data.get("deprecated"):
@@ -205,7 +208,9 @@ def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) ->
     operation.update(_rate_limit(state, data.get("rate_limits"), file))
     if _only_reads(name, scopes):
         operation["x-slack-idempotent"] = True
-    arguments = {arg: _argument(state, arg, schema, file) for arg, schema in properties.items() if arg != "token"}
+    arguments = {arg: _argument(state, arg, schema, file) for arg, schema in properties.items() if arg != credential}
+    if exchange and "token" in arguments:
+        arguments["token"][0]["format"] = "password"  # a credential: never in a URL or a log
     output = _output(state, data.get("output") or {}, file)
     paginate = _paginate(arguments, output, data.get("examples") or {})
     if paginate:

@@ -101,10 +101,18 @@ def test_timestamps_are_strings_never_numbers(spec: dict[str, Any]) -> None:
 
 
 def test_the_token_is_a_security_scheme_and_never_an_argument(spec: dict[str, Any]) -> None:
-    assert all("token" not in arguments(spec, path.strip("/")) for path in spec["paths"])
+    exchanges = {path.strip("/") for path, item in spec["paths"].items()
+                 if any(op["security"] == [{"slackClient": []}] for op in item.values())}
+    assert exchanges == {"oauth.access", "oauth.v2.access", "oauth.v2.exchange", "oauth.v2.user.access",
+                         "openid.connect.token"}
+    assert all("token" not in arguments(spec, path.strip("/")) for path in spec["paths"]
+               if path.strip("/") != "oauth.v2.exchange")
     assert operation(spec, "chat.postMessage")[1]["security"] == [{"slackAuth": ["chat:write"]}]
     assert operation(spec, "api.test")[1]["security"] == []
-    assert operation(spec, "oauth.v2.access")[1]["security"] == [{"slackClient": []}]
+    # an exchange authenticates with the app's credentials; its `token` is the legacy one it exchanges
+    exchange = operation(spec, "oauth.v2.exchange")[1]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert exchange["schema"]["required"] == ["client_id", "client_secret", "token"]
+    assert exchange["schema"]["properties"]["token"]["format"] == "password"
     assert spec["components"]["securitySchemes"]["slackClient"] == {
         "type": "http", "scheme": "basic", "description": "The app's client_id and client_secret (RFC 6749 2.3.1)."}
 
