@@ -380,6 +380,12 @@ def _output(state: Conversion, raw: dict[str, Any], file: str) -> dict[str, Any]
 
 def _paginate(arguments: dict[str, tuple[dict[str, Any], bool]], output: dict[str, Any],
               examples: dict[str, Any]) -> dict[str, str] | None:
+    """`x-slack-paginate` for the method, or None. `search.*` keep `paging` beside their list
+    (`messages: {matches: [...], paging: {...}}`): a page walk over that list, or over pages only
+    when the answer holds several (`search.all`: messages and files)."""
+    nested = _nested_paging(output)
+    if "page" in arguments and nested and "paging" not in output["properties"]:
+        return {"style": "page", "items": nested[0]} if len(nested) == 1 else {"style": "page"}
     arrays = {name: schema for name, schema in output["properties"].items() if schema.get("type") == "array"}
     lists = sorted(arrays, key=lambda name: not _is_structured(arrays[name]))  # lists of objects first
     if not lists:
@@ -394,6 +400,17 @@ def _paginate(arguments: dict[str, tuple[dict[str, Any], bool]], output: dict[st
     if "page" in arguments and "count" in arguments and "paging" in output["properties"]:
         return {"style": "page", "items": lists[0]}
     return None
+
+
+def _nested_paging(output: dict[str, Any]) -> list[str]:
+    """The dotted paths of the lists that sit beside a `paging` object (`messages.matches`)."""
+    paths = []
+    for name, schema in output["properties"].items():
+        inner = schema.get("properties") or {}
+        lists = [field for field, value in inner.items() if value.get("type") == "array"]
+        if "paging" in inner and len(lists) == 1:
+            paths.append(f"{name}.{lists[0]}")
+    return paths
 
 
 def _examples(raw: dict[str, Any]) -> dict[str, Any]:

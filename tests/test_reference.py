@@ -150,6 +150,12 @@ def test_rate_limits_idempotency_pagination_and_errors_use_the_shared_extensions
     assert tiers <= {1, 2, 3, 4, "special", None}
 
 
+def test_search_pages_over_the_list_beside_its_paging_or_over_pages_only(spec: dict[str, Any]) -> None:
+    assert operation(spec, "search.messages")[1]["x-slack-paginate"] == {"style": "page", "items": "messages.matches"}
+    assert operation(spec, "search.files")[1]["x-slack-paginate"] == {"style": "page", "items": "files.matches"}
+    assert operation(spec, "search.all")[1]["x-slack-paginate"] == {"style": "page"}  # messages and files
+
+
 def test_only_reads_are_idempotent_and_exports_that_send_something_are_not(spec: dict[str, Any]) -> None:
     marked = {path.strip("/") for path, item in spec["paths"].items()
               for op in item.values() if op.get("x-slack-idempotent")}

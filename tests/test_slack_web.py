@@ -12,6 +12,7 @@ a typed field (not `Any` or `raw`) is measured and must stay at 80% or more.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import json
@@ -290,3 +291,71 @@ def test_at_least_80_percent_of_documented_response_values_land_in_typed_fields(
     share = typed_share(api, document)
     print(f"typed leaf share of the documented success examples: {share:.1%}")
     assert share >= TYPED_LEAF_GOAL
+
+
+# Walks ------------------------------------------------------------------------------------------
+
+KINDS = ("sync", "async")
+FAST = {"backoff": 0.001, "max_backoff": 0.004}
+
+
+def walk(kind: str, web: ModuleType, server: SlackServer, method: str, what: str, **arguments: Any) -> list[Any]:
+    """`list(client.<method>.<what>(**arguments))` on a new blocking or async client of the whole API."""
+    options = {"token": TOKEN, "base_url": server.url, **FAST}
+
+    def target(client: Any) -> Any:
+        for name in method.split("."):
+            client = getattr(client, name)
+        return getattr(client, what)(**arguments)
+
+    if kind == "sync":
+        with web.Client(**options) as client:
+            return list(target(client))
+
+    async def run() -> list[Any]:
+        async with web.AsyncClient(**options) as client:
+            return [item async for item in target(client)]
+
+    return asyncio.run(run())
+
+
+def replying(server: SlackServer, *replies: Any) -> SlackServer:
+    server.requests.clear()
+    server.replies.clear()
+    server.reply(*replies)
+    return server
+
+
+def search_page(holders: tuple[str, ...], page: int, pages: int) -> dict[str, Any]:
+    """A search answer: each list beside its own `paging` (`messages: {matches, paging}`)."""
+    return {"ok": True, "query": "q",
+            **{holder: {"matches": [{"id": f"{holder}{page}a"}, {"id": f"{holder}{page}b"}], "total": 2 * pages,
+                        "paging": {"count": 2, "total": 2 * pages, "page": page, "pages": pages}}
+               for holder in holders}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("method", "holder"), [("search.messages", "messages"), ("search.files", "files")])
+def test_search_walks_pages_and_the_matches_beside_their_paging(
+        kind: str, method: str, holder: str, web: ModuleType, server: SlackServer) -> None:
+    pages = [search_page((holder,), n, 3) for n in (1, 2, 3)]
+    matches = walk(kind, web, replying(server, *pages), method, "items", query="q", count=2)
+    assert [match["id"] for match in matches] == [f"{holder}{n}{x}" for n in (1, 2, 3) for x in "ab"]
+    assert [r.query["page"] for r in server.requests] == [["1"], ["2"], ["3"]]
+    assert all(r.query["query"] == ["q"] and r.query["count"] == ["2"] for r in server.requests)
+    answers = walk(kind, web, replying(server, *pages), method, "pages", query="q", max_pages=2)
+    assert [getattr(answer, holder).paging.page for answer in answers] == [1, 2]
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_search_all_walks_pages_only_since_it_holds_two_lists(kind: str, web: ModuleType, api: m.Api,
+                                                              server: SlackServer) -> None:
+    method = next(each for each in api.methods if each.slack_name == "search.all")
+    assert method.pagination is not None and method.pagination.item is None  # no list to pick for .items()
+    answers = walk(kind, web, replying(server, *(search_page(("messages", "files"), n, 2) for n in (1, 2))),
+                   "search.all", "pages", query="q")
+    assert [(a.messages.matches[0]["id"], a.files.matches[0]["id"]) for a in answers] == \
+        [("messages1a", "files1a"), ("messages2a", "files2a")]
+    assert [r.query["page"] for r in server.requests] == [["1"], ["2"]]
+    assert not hasattr(web.Client(TOKEN).search.all, "items")
