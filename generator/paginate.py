@@ -4,9 +4,13 @@ Declared with the operation extension `x-slack-paginate: {style: cursor|page, it
 (the method-reference converter writes it; an overlay can correct it), or inferred from the
 method's shape when absent:
 
-- `cursor`: the method takes `cursor` and its response declares `response_metadata.next_cursor`;
 - `page`: the method takes `page` and its response declares `paging.pages`, at the top
-  (`files.list`) or beside its list (`search.messages`: `messages: {matches, paging}`).
+  (`files.list`) or beside its list (`search.messages`: `messages: {matches, paging}`);
+- `cursor`: the method takes `cursor` (and, when it also takes `page`, its response declares
+  `response_metadata.next_cursor` or no `paging`). Slack's convention is that every method taking
+  `cursor` answers `response_metadata.next_cursor`, and the runtime reads it from the raw answer
+  whether the schema declares it or not (Slack's 2020 spec mostly does not); a missing one ends
+  the walk after one page.
 
 The items are the list the response holds: the declared path, or the response's only list field
 (`messages`, `channels`, `members`...; for nested paging, the list beside it: `messages.matches`).
@@ -71,12 +75,17 @@ def _inferred(types: Types, arguments: dict[str, m.Parameter], response: str, wh
         # search.*: pages by number, whatever `cursor` it also takes (its next cursor is not
         # response_metadata's, so a cursor walk would end after the first page)
         return _walk(types, "page", nested, arguments, where)
-    for style, (argument, marker) in POSITION.items():
+    for style, (argument, marker) in POSITION.items():  # what the response declares comes first
         if argument in arguments and _field_path(types, response, marker) is not None:
-            lists = [((f.wire_name,), (f.name,), f.type.item) for f in types.models[response].fields
-                     if isinstance(f.type, m.ListOf) and f.wire_name not in marker]
-            return _walk(types, style, lists, arguments, where)
-    return None  # `cursor` alone is not enough: an answer the spec does not describe needs x-slack-paginate
+            return _walk(types, style, _lists(types, response, marker), arguments, where)
+    if "cursor" in arguments:  # Slack answers it with response_metadata.next_cursor, declared or not
+        return _walk(types, "cursor", _lists(types, response, POSITION["cursor"][1]), arguments, where)
+    return None
+
+
+def _lists(types: Types, response: str, marker: tuple[str, ...]) -> list[_Found]:
+    return [((f.wire_name,), (f.name,), f.type.item) for f in types.models[response].fields
+            if isinstance(f.type, m.ListOf) and f.wire_name not in marker]
 
 
 def _walk(types: Types, style: m.PagingStyle, lists: Sequence[_Found], arguments: dict[str, m.Parameter],
