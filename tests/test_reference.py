@@ -132,6 +132,29 @@ def test_state_changing_methods_are_post_and_json_arguments_are_sent_as_json(spe
         chat["application/x-www-form-urlencoded"]["schema"]["properties"]["blocks"]["anyOf"]
 
 
+def test_an_argument_a_family_documents_as_json_is_json_wherever_it_appears(spec: dict[str, Any]) -> None:
+    def form(name: str) -> dict[str, Any]:
+        content: dict[str, Any] = operation(spec, name)[1]["requestBody"]["content"][
+            "application/x-www-form-urlencoded"]
+        return content
+
+    # "The manifest to be validated", "A list of blocks": JSON as apps.manifest.create and chat.postMessage say
+    for name, argument, shape in (("apps.manifest.validate", "manifest", {"type": "object"}),
+                                  ("apps.manifest.create", "manifest", {"type": "object"}),
+                                  ("chat.stopStream", "blocks", {"type": "array", "items": {"type": "object"}}),
+                                  ("chat.postMessage", "blocks", {"type": "array", "items": {"type": "object"}})):
+        assert form(name)["encoding"][argument] == {"contentType": "application/json"}, name
+        assert form(name)["schema"]["properties"][argument]["anyOf"] == [shape, {"type": "string"}], name
+    # the same name elsewhere keeps its own type: a denial's message is text, an approval's an object
+    assert form("conversations.requestSharedInvite.deny")["schema"]["properties"]["message"]["type"] == "string"
+    assert "encoding" not in form("conversations.requestSharedInvite.deny")
+    # "only applies when `format` is `json`" says nothing about these booleans and this enum
+    for name in ("slackLists.download.start", "slackLists.download.get"):
+        properties = form(name)["schema"]["properties"]
+        assert properties["include_threads"]["type"] == properties["include_attachments"]["type"] == "boolean"
+        assert "encoding" not in form(name) and "anyOf" not in properties["format"], name
+
+
 def test_rate_limits_idempotency_pagination_and_errors_use_the_shared_extensions(spec: dict[str, Any]) -> None:
     history = operation(spec, "conversations.history")[1]
     assert history["x-slack-rate-limit-tier"] == 3 and history["x-slack-idempotent"] is True

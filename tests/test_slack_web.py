@@ -227,6 +227,33 @@ def test_every_method_sends_its_documented_request(slack_name: str, api: m.Api, 
     assert response.raw == (successes[0] if successes else {"ok": True})
 
 
+def test_json_arguments_take_python_structures_and_booleans_stay_booleans(api: m.Api, web: ModuleType,
+                                                                          server: SlackServer) -> None:
+    def argument(slack_name: str, wire_name: str) -> m.Parameter:
+        method = next(each for each in api.methods if each.slack_name == slack_name)
+        return next(p for p in method.parameters if p.wire_name == wire_name)
+
+    # what mypy lets a caller pass: structures for JSON arguments, a bool for a flag
+    for slack_name, wire_name, annotation in (
+            ("chat.stopStream", "blocks", "Sequence[Mapping[str, Any]] | str | None"),
+            ("chat.postMessage", "blocks", "Sequence[Mapping[str, Any]] | str | None"),
+            ("apps.manifest.validate", "manifest", "Mapping[str, Any] | str")):
+        parameter = argument(slack_name, wire_name)
+        assert (parameter.json_encoded, parameter.annotation) == (True, annotation), slack_name
+    flag = argument("slackLists.download.start", "include_threads")
+    assert not flag.json_encoded and flag.annotation == "bool | None"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*done* & dusted"}}]
+    manifest = {"display_information": {"name": "Bot"}, "settings": {"socket_mode_enabled": True}}
+    server.requests.clear()
+    with web.Client(TOKEN, base_url=server.url) as client:
+        client.chat.stop_stream(channel="C1", ts="1.000100", blocks=blocks)
+        client.apps.manifest.validate(manifest=manifest)
+        client.slack_lists.download.start(list_id="F1", include_threads=True, include_attachments=False)
+    stop, validate, download = (request.form for request in server.requests)
+    assert json.loads(stop["blocks"]) == blocks and json.loads(validate["manifest"]) == manifest
+    assert (download["include_threads"], download["include_attachments"]) == ("true", "false")
+
+
 # Responses --------------------------------------------------------------------------------------
 
 
@@ -358,4 +385,5 @@ def test_search_all_walks_pages_only_since_it_holds_two_lists(kind: str, web: Mo
     assert [(a.messages.matches[0]["id"], a.files.matches[0]["id"]) for a in answers] == \
         [("messages1a", "files1a"), ("messages2a", "files2a")]
     assert [r.query["page"] for r in server.requests] == [["1"], ["2"]]
-    assert not hasattr(web.Client(TOKEN).search.all, "items")
+    with web.Client(TOKEN, base_url=server.url) as client:
+        assert not hasattr(client.search.all, "items")
