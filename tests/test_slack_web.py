@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 from conftest import ROOT
-from loopback import SlackServer
+from loopback import Reply, SlackServer
 
 from generator import checked, with_overlays
 from generator import model as m
@@ -387,3 +387,64 @@ def test_search_all_walks_pages_only_since_it_holds_two_lists(kind: str, web: Mo
     assert [r.query["page"] for r in server.requests] == [["1"], ["2"]]
     with web.Client(TOKEN, base_url=server.url) as client:
         assert not hasattr(client.search.all, "items")
+
+
+# (method, arguments, style, list field, item attribute): three families, both styles of walk
+FAMILY_WALKS = [
+    ("conversations.history", {"channel": "C1", "limit": 2}, "cursor", "messages", "ts"),
+    ("users.list", {"limit": 2}, "cursor", "members", "id"),
+    ("files.list", {"channel": "C1", "count": 2}, "page", "files", "id"),
+]
+RATE_LIMITED = Reply(status=429, headers={"Retry-After": "0"}, body={"ok": False, "error": "ratelimited"})
+
+
+def family_page(style: str, field: str, attribute: str, number: int) -> dict[str, Any]:
+    """Page `number` of 3, two items each (`ts`-like or `id`-like values)."""
+    items = [{"type": "message", attribute: f"{number}.00000{n}"} if attribute == "ts" else {attribute: f"X{number}{n}"}
+             for n in (1, 2)]
+    more = {"response_metadata": {"next_cursor": f"c{number + 1}" if number < 3 else ""}} if style == "cursor" \
+        else {"paging": {"count": 2, "total": 6, "page": number, "pages": 3}}
+    return {"ok": True, field: items, **more}
+
+
+def positions(server: SlackServer, style: str) -> list[str | None]:
+    return [request.query.get(style, [None])[0] for request in server.requests]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("method", "arguments", "style", "field", "attribute"), FAMILY_WALKS,
+                         ids=[walk[0] for walk in FAMILY_WALKS])
+def test_a_walk_reads_three_pages_through_a_rate_limit(kind: str, method: str, arguments: dict[str, Any],
+                                                       style: str, field: str, attribute: str, web: ModuleType,
+                                                       server: SlackServer) -> None:
+    pages = [family_page(style, field, attribute, n) for n in (1, 2, 3)]
+    items = walk(kind, web, replying(server, pages[0], RATE_LIMITED, pages[1], pages[2]), method, "items",
+                 **arguments)
+    assert [getattr(item, attribute) for item in items] == \
+        [item[attribute] for page in pages for item in page[field]]
+    first = {"cursor": [None, "c2", "c2", "c3"], "page": ["1", "2", "2", "3"]}[style]
+    assert positions(server, style) == first  # the page that met 429 is asked for again
+    assert all({key: r.query[key] for key in arguments} == {k: [str(v)] for k, v in arguments.items()}
+               and r.headers["authorization"] == f"Bearer {TOKEN}" for r in server.requests)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("method", "arguments", "style", "field", "attribute"), FAMILY_WALKS,
+                         ids=[walk[0] for walk in FAMILY_WALKS])
+def test_a_failed_page_stops_the_walk_where_it_can_resume(kind: str, method: str, arguments: dict[str, Any],
+                                                          style: str, field: str, attribute: str, web: ModuleType,
+                                                          server: SlackServer) -> None:
+    pages = [family_page(style, field, attribute, n) for n in (1, 2, 3)]
+    with pytest.raises(web.SlackPaginationError) as caught:
+        walk(kind, web, replying(server, pages[0], {"ok": False, "error": "invalid_cursor"}), method, "items",
+             **arguments)
+    error = caught.value
+    where = {"cursor": ("c2", None), "page": (None, 2)}[style]
+    assert (error.cursor, error.page, error.pages_read) == (*where, 1)
+    assert isinstance(error.error, web.SlackApiError) and error.error.error == "invalid_cursor"
+    assert TOKEN not in str(error)
+    rest = walk(kind, web, replying(server, pages[1], pages[2]), method, "pages",
+                **arguments, **{style: error.cursor if style == "cursor" else error.page})
+    assert [[getattr(item, attribute) for item in getattr(page, field)] for page in rest] == \
+        [[item[attribute] for item in page[field]] for page in pages[1:]]
+    assert positions(server, style) == {"cursor": ["c2", "c3"], "page": ["2", "3"]}[style]
