@@ -7,7 +7,9 @@ library alone and passes ruff; the whole-API package (a superset of every family
 names and encodings, the token only as a Bearer header) to a real HTTP server on 127.0.0.1; every
 documented success example decodes into the method's typed response and every documented error
 example raises `SlackApiError` with its code. The share of the examples' leaf values that land in
-a typed field (not `Any` or `raw`) is measured and must stay at 80% or more.
+a typed field (not `Any` or `raw`) is measured and must stay at 80% or more. Walks of pages and items
+(search.* by page beside their list, three families by cursor and page, through a 429 and a failed
+page resumed) run against loopback with the blocking and the async client.
 """
 
 from __future__ import annotations
