@@ -10,7 +10,8 @@ argument. It is recognised in every form specs declare it: a security scheme of 
 `openIdConnect` or `http` + `bearer` (any name), an `apiKey` scheme named `token` or
 `Authorization`, and the legacy parameter literally named `token` (header, query or form field, as
 in Slack's own 2.0 spec). Any other scheme or header parameter cannot be sent by the client: it is
-left out with a warning.
+left out with a warning. An operation secured only by HTTP Basic (an OAuth exchange) takes no
+Slack token, so there a `token` argument is data: the token it exchanges (`oauth.v2.exchange`).
 
 What the generator cannot express exactly is reported, never dropped in silence: a construct it
 approximates (an unsupported schema keyword, a header parameter) is a warning naming the place; one
@@ -175,12 +176,18 @@ class _Credentials:
     parameters: frozenset[tuple[str, str]]  # (name, location) of the apiKey schemes
     unsupported: dict[str, str]  # scheme name -> why the client cannot send it
     basic: frozenset[str] = frozenset()  # names of the HTTP Basic schemes (OAuth client credentials)
+    exchange: bool = False  # for an OAuth exchange: no argument is the client's token
 
     def uses_basic(self, security: Any) -> bool:
         return any(name in self.basic for requirement in security or [] for name in requirement or {})
 
+    def for_method(self, security: Any) -> _Credentials:
+        """These credentials as one method sees them: an OAuth exchange takes no token, so its `token`
+        argument (the token it exchanges) is an argument like any other."""
+        return replace(self, exchange=True) if self.uses_basic(security) else self
+
     def is_token(self, name: str, location: str) -> bool:
-        return name == "token" or (name, location) in self.parameters
+        return not self.exchange and (name == "token" or (name, location) in self.parameters)
 
     def check(self, types: Types, security: Any) -> None:
         """Warn about each scheme a selected method asks for that the client cannot honour."""
@@ -224,6 +231,7 @@ def _method(types: Types, credentials: _Credentials, slack_name: str, verb: str,
     operation = path_item[verb]
     security = operation.get("security", types.data.get("security", []))
     credentials.check(types, security)
+    credentials = credentials.for_method(security)
     segments = slack_name.split(".")
     if not all(segments) or any(char in slack_name for char in "/{}"):
         raise types.error(f"path {'/' + slack_name!r} is not a Slack method name such as /chat.postMessage",

@@ -6,10 +6,13 @@ rest of the generator reads specs:
 - each method is a path `/<name>` with its HTTP verb: GET arguments in the query, POST arguments
   as a form body (and a JSON body where `json_input_supported`);
 - the `token` argument is the bearer scheme, never a parameter; methods without one take
-  `security: []`, and the OAuth token exchanges the HTTP basic scheme (RFC 6749 2.3.1);
+  `security: []`, and the OAuth token exchanges the HTTP basic scheme (RFC 6749 2.3.1), where a
+  `token` argument is the token exchanged (`oauth.v2.exchange`), a secret form field;
 - arguments keep their types; timestamps are strings; arguments that carry JSON (objects, arrays of
-  objects, and those the reference documents as JSON, such as `blocks` and `view`) are typed as
-  their structure or a pre-encoded string, and sent as JSON (`encoding: contentType`);
+  objects, text the reference documents as JSON, such as `blocks` and `view`, and text of the same
+  name in another method of that family, such as `chat.stopStream`'s `blocks`) are typed as their
+  structure or a pre-encoded string, and sent as JSON (`encoding: contentType`); a boolean, number
+  or enum is never JSON, whatever its description says;
 - the shared extensions: `x-slack-rate-limit-tier`, `x-slack-idempotent`, `x-slack-paginate`,
   `x-slack-errors`; `output` is the typed success response, with the documented examples.
 Object names (`{"schema": "user"}`) resolve through `slack_objects`. The result is a function of
@@ -36,11 +39,14 @@ TOKEN_EXCHANGES = frozenset({"oauth.access", "oauth.v2.access", "oauth.v2.exchan
                              "openid.connect.token"})
 # The rule for `x-slack-idempotent`: a method only reads when the last part of its name starts
 # with one of these verbs and none of its scopes writes (`files.getUploadURLExternal` needs
-# `files:write`: it reserves an upload, so it is not resent).
-READ_VERBS = ("list", "info", "get", "history", "replies", "members", "lookup", "search", "test", "export",
-              "validate", "counts", "show", "status")
-# Descriptions that say an argument's value is JSON.
-JSON_WORDS = re.compile(r"\bJSON\b", re.IGNORECASE)
+# `files:write`: it reserves an upload, so it is not resent). Not "export": Slack's exports send
+# something (`admin.users.unsupportedVersions.export` has Slackbot DM a file), so a resend after a
+# timeout would send it twice; the overlay marks `apps.manifest.export`, which only reads.
+READ_VERBS = ("list", "info", "get", "history", "replies", "members", "lookup", "search", "test", "validate",
+              "counts", "show", "status")
+# Descriptions that say an argument's value is JSON ("A JSON-based array", "a JSON-encoded string");
+# case matters: "Use `json` for a complete export" names a value of a plain `format` argument.
+JSON_WORDS = re.compile(r"\bJSON\b")
 COMMON_ERRORS = "x-slack-common-errors"
 # Words of the reference's schema language; a mapping with none of them is a slip (see `_value_schema`).
 KEYWORDS = frozenset({"type", "properties", "items", "anyOf", "oneOf", "allOf", "schema", "enum", "desc", "title",
@@ -55,6 +61,10 @@ class Conversion:
     legacy: Legacy | None
     schemas: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    # (family, argument) -> the JSON shape, for the arguments a family documents as JSON somewhere
+    # (`chat.postMessage`'s `blocks`): the same name in another method of it carries the same JSON
+    # even where its own description does not say so (`chat.stopStream`'s "A list of blocks").
+    json_arguments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def warn(self, message: str, file: str, where: str = "") -> None:
         self.warnings.append(Problem(message, file, where))
@@ -102,10 +112,11 @@ def convert(folder: Path, legacy_spec: Path | None = None, command: str = "") ->
     if legacy_spec is not None:
         legacy = Legacy(_read_json(legacy_spec).get("definitions", {}))
     state = Conversion(legacy)
+    methods = [(name, path.name, _read_json(path)) for name, path in files]
+    state.json_arguments = _documented_json(methods)
     paths: dict[str, Any] = {}
-    for name, path in files:
-        data = _read_json(path)
-        paths[f"/{name}"] = {_verb(data, path.name): _operation(state, name, data, path.name)}
+    for name, file, data in methods:
+        paths[f"/{name}"] = {_verb(data, file): _operation(state, name, data, file)}
     families = sorted({name.split(".")[0] for name, _ in files})
     document = {
         "openapi": "3.1.0",
@@ -183,7 +194,9 @@ def _verb(data: dict[str, Any], file: str) -> str:
 def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) -> dict[str, Any]:
     args = data.get("args") or {}
     properties: dict[str, Any] = args.get("properties") or {}
-    required = [arg for arg in args.get("required") or [] if arg != "token" and arg in properties]
+    exchange = name in TOKEN_EXCHANGES  # its `token`, if any, is the token it exchanges: an argument
+    credential = "token" if not exchange else None
+    required = [arg for arg in args.get("required") or [] if arg != credential and arg in properties]
     scopes = _scopes(data.get("scope"))
     operation: dict[str, Any] = {
         "operationId": name,
@@ -191,10 +204,10 @@ def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) ->
         "description": str(data.get("desc", "")).strip(),
         "tags": [name.split(".")[0]],
     }
-    if "token" in properties:
-        operation["security"] = [{"slackAuth": scopes}]
-    elif name in TOKEN_EXCHANGES:
+    if exchange:
         operation["security"] = [{"slackClient": []}]
+    elif "token" in properties:
+        operation["security"] = [{"slackAuth": scopes}]
     else:
         operation["security"] = []
     if data.get("deprecated"):
@@ -203,7 +216,11 @@ def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) ->
     operation.update(_rate_limit(state, data.get("rate_limits"), file))
     if _only_reads(name, scopes):
         operation["x-slack-idempotent"] = True
-    arguments = {arg: _argument(state, arg, schema, file) for arg, schema in properties.items() if arg != "token"}
+    family = name.split(".")[0]
+    arguments = {arg: _argument(state, arg, schema, file, family) for arg, schema in properties.items()
+                 if arg != credential}
+    if exchange and "token" in arguments:
+        arguments["token"][0]["format"] = "password"  # a credential: never in a URL or a log
     output = _output(state, data.get("output") or {}, file)
     paginate = _paginate(arguments, output, data.get("examples") or {})
     if paginate:
@@ -271,7 +288,8 @@ def _only_reads(name: str, scopes: list[str]) -> bool:
     return verb in READ_VERBS and not any("write" in scope for scope in scopes)
 
 
-def _argument(state: Conversion, name: str, raw: dict[str, Any], file: str) -> tuple[dict[str, Any], bool]:
+def _argument(state: Conversion, name: str, raw: dict[str, Any], file: str,
+              family: str = "") -> tuple[dict[str, Any], bool]:
     """The argument's schema and whether it is sent as JSON in a form body."""
     where = f"/args/properties/{name}"
     schema = _value_schema(state, raw, file, where)
@@ -279,11 +297,10 @@ def _argument(state: Conversion, name: str, raw: dict[str, Any], file: str) -> t
             schema.get("type") in ("number", "integer"):
         schema = {"type": "string"}  # a message id, not a number: str(float(ts)) names another message
     description = str(raw.get("desc", "")).strip()
-    documented_json = bool(JSON_WORDS.search(description)) and not _is_structured(schema)
-    carries_json = documented_json or _is_structured(schema)
-    if documented_json:  # the structure, or the JSON text as Slack's docs show it
-        shape: dict[str, Any] = {"type": "array", "items": {"type": "object"}} \
-            if re.search(r"\barray\b", description, re.IGNORECASE) else {"type": "object"}
+    shape = _json_shape(raw, schema) or (state.json_arguments.get((family, name)) if _may_hold_json(raw, schema)
+                                         else None)
+    carries_json = shape is not None or _is_structured(schema)
+    if shape is not None:  # the structure, or the JSON text as Slack's docs show it
         schema = {"anyOf": [shape, {"type": "string"}]}
     result: dict[str, Any] = {}
     if description:
@@ -297,6 +314,34 @@ def _argument(state: Conversion, name: str, raw: dict[str, Any], file: str) -> t
         if value is not None:
             result[key] = value
     return result, carries_json
+
+
+def _json_shape(raw: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The structure of an argument the reference documents as JSON text, or None."""
+    description = str(raw.get("desc", "")).strip()
+    if not JSON_WORDS.search(description) or not _may_hold_json(raw, schema):
+        return None
+    return {"type": "array", "items": {"type": "object"}} if re.search(r"\barray\b", description, re.IGNORECASE) \
+        else {"type": "object"}
+
+
+def _may_hold_json(raw: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether an argument is text that could be JSON: not already a structure, and no number,
+    boolean or enum (`include_threads` "only applies when `format` is `json`")."""
+    return not _is_structured(schema) and "enum" not in schema and schema.get("type") in (None, "string") \
+        and not isinstance(raw.get("enum"), list)
+
+
+def _documented_json(methods: list[tuple[str, str, dict[str, Any]]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(family, argument) -> JSON shape, for each argument some method of a family documents as JSON."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, file, data in methods:
+        for arg, raw in ((data.get("args") or {}).get("properties") or {}).items():
+            if isinstance(raw, dict):
+                shape = _json_shape(raw, _value_schema(Conversion(None), raw, file, ""))
+                if shape is not None:
+                    found.setdefault((name.split(".")[0], arg), shape)
+    return found
 
 
 def _is_structured(schema: dict[str, Any]) -> bool:
@@ -373,6 +418,12 @@ def _output(state: Conversion, raw: dict[str, Any], file: str) -> dict[str, Any]
 
 def _paginate(arguments: dict[str, tuple[dict[str, Any], bool]], output: dict[str, Any],
               examples: dict[str, Any]) -> dict[str, str] | None:
+    """`x-slack-paginate` for the method, or None. `search.*` keep `paging` beside their list
+    (`messages: {matches: [...], paging: {...}}`): a page walk over that list, or over pages only
+    when the answer holds several (`search.all`: messages and files)."""
+    nested = _nested_paging(output)
+    if "page" in arguments and nested and "paging" not in output["properties"]:
+        return {"style": "page", "items": nested[0]} if len(nested) == 1 else {"style": "page"}
     arrays = {name: schema for name, schema in output["properties"].items() if schema.get("type") == "array"}
     lists = sorted(arrays, key=lambda name: not _is_structured(arrays[name]))  # lists of objects first
     if not lists:
@@ -387,6 +438,17 @@ def _paginate(arguments: dict[str, tuple[dict[str, Any], bool]], output: dict[st
     if "page" in arguments and "count" in arguments and "paging" in output["properties"]:
         return {"style": "page", "items": lists[0]}
     return None
+
+
+def _nested_paging(output: dict[str, Any]) -> list[str]:
+    """The dotted paths of the lists that sit beside a `paging` object (`messages.matches`)."""
+    paths = []
+    for name, schema in output["properties"].items():
+        inner = schema.get("properties") or {}
+        lists = [field for field, value in inner.items() if value.get("type") == "array"]
+        if "paging" in inner and len(lists) == 1:
+            paths.append(f"{name}.{lists[0]}")
+    return paths
 
 
 def _examples(raw: dict[str, Any]) -> dict[str, Any]:

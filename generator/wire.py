@@ -9,7 +9,8 @@
   argument is sent as a POST form (Slack accepts POST for every method), and its docs say why.
 - An OAuth exchange (an operation whose security is an HTTP Basic scheme; in specs without one, an
   `oauth.*` method taking `client_id` and `client_secret`) sends those two as HTTP Basic
-  authentication on a POST (RFC 6749 2.3.1), with no Bearer token.
+  authentication on a POST (RFC 6749 2.3.1), with no Bearer token; its other arguments, a `token`
+  to exchange included, go in the form body.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 
 from . import model as m
 
-# Arguments that are credentials by name (besides `format: password`): never sent in a URL.
-SECRET_ARGUMENTS = frozenset({"client_secret", "code", "code_verifier", "refresh_token"})
+# Arguments that are credentials by name (besides `format: password`): never sent in a URL. A
+# `token` argument is the token an OAuth exchange exchanges (elsewhere it is the client's Bearer).
+SECRET_ARGUMENTS = frozenset({"client_secret", "code", "code_verifier", "refresh_token", "token"})
 # The client credentials an OAuth exchange sends as HTTP Basic authentication (RFC 6749 2.3.1).
 BASIC_CREDENTIALS = ("client_id", "client_secret")
 # How Slack's 2020 spec describes a string argument that holds JSON ("A JSON-based array ...",

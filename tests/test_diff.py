@@ -4,12 +4,15 @@ human and JSON layouts, specs read from git revisions, and bad input."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 
 from generator import diff
 from generator.cli import main
@@ -149,3 +152,32 @@ def test_bad_input_exits_2_naming_the_file(capsys: pytest.CaptureFixture[str], t
     assert (code, err) == (2, "error: diff takes OLD NEW, or --rev REV and at most one SPEC\n")
     code, _, err = run(capsys, "--rev", "HEAD", good, good)
     assert code == 2
+
+
+REFERENCE = Path(os.environ.get("SLACK_REFERENCE_SPECS", ROOT.parent / "shared" / "reference"))
+SLACK_2020 = REFERENCE / "slack_web_openapi_v2.json"
+SLACK_WEB = ROOT / "spec" / "slack_web.yaml"
+
+
+@pytest.mark.skipif(not SLACK_2020.is_file() and not os.environ.get("CI"),
+                    reason=f"Slack's 2020 spec is not in {REFERENCE} (set SLACK_REFERENCE_SPECS)")
+def test_slacks_2020_spec_against_todays_api_is_a_real_world_breaking_diff(capsys: pytest.CaptureFixture[str]) -> None:
+    """Two large specs from different sources (Swagger 2.0 and the method reference): one run, ~4 s."""
+    code, out, err = run(capsys, str(SLACK_2020), str(SLACK_WEB))
+    assert (code, err) == (1, "")
+    summary, _, body = out.partition("\n\n")
+    counted = re.fullmatch(rf"{re.escape(str(SLACK_2020))} -> {re.escape(str(SLACK_WEB))}: "
+                           r"(\d+) breaking, (\d+) added, (\d+) text only \(major version bump\)", summary)
+    assert counted, summary
+    sections = dict(zip(["Breaking for code that calls the client", "Added (compatible)", "Text only"],
+                        map(int, counted.groups()), strict=True))
+    entries = {title: lines.splitlines()[1:] for title, lines in
+               ((block.split(":\n", 1)[0], block) for block in body.rstrip("\n").split("\n\n"))}
+    assert {title: len(lines) for title, lines in entries.items()} == sections  # the summary counts the entries
+    assert all(line.startswith("  - ") for lines in entries.values() for line in lines)
+    breaking, added = entries["Breaking for code that calls the client"], entries["Added (compatible)"]
+    # the 2020 spec typed timestamps as numbers: today's strings break callers that passed floats
+    assert "  - client.chat.delete(): parameter `ts` type changed from `float` to `str`" in breaking
+    assert "  - client.apps.permissions.info(): method removed" in breaking  # retired by Slack since
+    for method in ("files.get_upload_url_external", "canvases.create", "conversations.canvases.create"):
+        assert f"  - client.{method}(): method added" in added

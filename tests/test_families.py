@@ -10,6 +10,7 @@ same methods.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import inspect
@@ -258,3 +259,45 @@ def test_the_openapi_3_conversion_gives_the_same_client(apis: dict[str, Api]) ->
     converted = build(read_spec(REFERENCE / OPENAPI3), Selection("slack_web"), warnings)
     assert describe(converted) == sorted(entry for api in apis.values() for entry in describe(api))
     assert {p.pointer for p in warnings} >= {"/components/schemas/objs_conversation"}  # untyped `items`, said so
+
+
+def test_every_method_taking_cursor_walks_pages_and_the_only_list_its_items(apis: dict[str, Api],
+                                                                            official: dict[str, Any]) -> None:
+    """The 2020 spec rarely declares `response_metadata.next_cursor`, but Slack answers it to every
+    method taking `cursor`: each of the 28 walks (three that also take `page` and declare `paging`
+    walk by page), over its only list when it has one."""
+    takes_cursor = {path.strip("/") for path, item in official["paths"].items() for op in item.values()
+                    if any(p.get("name") == "cursor" for p in op.get("parameters", []))}
+    walks = {m.slack_name: m.pagination for api in apis.values() for m in api.methods if m.pagination}
+    assert len(takes_cursor) == 28 and takes_cursor <= set(walks)
+    assert {name for name in takes_cursor if walks[name].style == "page"} == {"files.info", "reactions.list",
+                                                                                "stars.list"}
+    for name, items in (("conversations.history", "messages"), ("conversations.replies", "messages"),
+                        ("users.list", "members"), ("conversations.list", "channels")):
+        walk = walks[name]
+        assert (walk.style, walk.items_path, walk.item is not None) == ("cursor", items, True), name
+    assert walks["admin.users.list"].item is None  # no declared list: .pages() only
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_conversations_history_walks_its_pages_by_cursor(kind: str, imported: dict[str, ModuleType],
+                                                         server: SlackServer) -> None:
+    conversations = imported["conversations"]
+    pages = [{"ok": True, "messages": [{"type": "message", "ts": f"{n}.000100", "text": f"m{n}"}],
+              "has_more": n < 3, **({"response_metadata": {"next_cursor": f"c{n + 1}"}} if n < 3 else {})}
+             for n in (1, 2, 3)]  # the last answer has no response_metadata at all: the end
+    server.requests.clear()
+    server.reply(*pages)
+
+    async def walk_async() -> list[Any]:
+        async with conversations.AsyncClient(TOKEN, base_url=server.url) as client:
+            return [message async for message in client.conversations.history.items(channel="C1", limit=1)]
+
+    if kind == "sync":
+        with conversations.Client(TOKEN, base_url=server.url) as client:
+            messages = list(client.conversations.history.items(channel="C1", limit=1))
+    else:
+        messages = asyncio.run(walk_async())
+    assert [message.ts for message in messages] == ["1.000100", "2.000100", "3.000100"]
+    assert [r.query.get("cursor") for r in server.requests] == [None, ["c2"], ["c3"]]
+    assert all(r.query["channel"] == ["C1"] and r.query["limit"] == ["1"] for r in server.requests)

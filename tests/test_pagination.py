@@ -255,3 +255,36 @@ def test_declarations_turn_walks_off_or_are_checked(declared: str, message: str 
         build(read_spec(tmp_path / "spec.yaml"), Selection("x"), [])
     assert message in caught.value.problems[0].message
     assert caught.value.problems[0].pointer == "/paths/~1conversations.history/get/x-slack-paginate"
+
+
+@pytest.mark.parametrize(("declared", "expected"), [
+    # no declaration: `page` and a `paging` beside the list (search.*) is a page walk over that list,
+    # even for a method that also takes `cursor` (its next cursor is not response_metadata's)
+    ("", ("page", "messages.matches", "Message", True)),
+    ("\n        - {name: cursor, in: query, schema: {type: string}}", ("page", "messages.matches", "Message", True)),
+    # declared without `items`: pages only (search.all answers messages and files)
+    ("x-slack-paginate: {style: page}", ("page", "", "Any", False)),
+], ids=["inferred", "inferred-though-it-takes-cursor", "declared-pages-only"])
+def test_search_pages_by_number_over_the_list_beside_paging(declared: str, expected: tuple[Any, ...],
+                                                            tmp_path: Any) -> None:
+    original = SPEC.read_text()
+    if declared.startswith("\n"):  # a `cursor` argument too, and no declaration
+        text = original.replace("x-slack-paginate:\n        style: page\n        items: messages.matches\n      ", "")
+        text = text.replace("        - {name: count, in: query, schema: {type: integer}}",
+                            "        - {name: count, in: query, schema: {type: integer}}" + declared, 1)
+        text = text.replace("                  ok: {type: boolean}\n                  messages:\n",
+                            "                  ok: {type: boolean}\n                  response_metadata: "
+                            "{$ref: \"#/components/schemas/ResponseMetadata\"}\n                  messages:\n", 1)
+        assert text.count("ResponseMetadata") == original.count("ResponseMetadata") + 1
+    else:
+        text = original.replace("x-slack-paginate:\n        style: page\n        items: messages.matches",
+                                declared or "summary2: x")
+        text = text.replace("      summary2: x\n", "")
+    assert text != original
+    (tmp_path / "spec.yaml").write_text(text)
+    warnings: list[Any] = []
+    api = build(read_spec(tmp_path / "spec.yaml"), Selection("x"), warnings)
+    walk = next(m for m in api.methods if m.slack_name == "search.messages").pagination
+    assert walk is not None
+    assert (walk.style, walk.items_path, walk.item_annotation, walk.inferred) == expected
+    assert not [w for w in warnings if "search.messages" in str(w.pointer)]

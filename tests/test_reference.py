@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,10 +101,18 @@ def test_timestamps_are_strings_never_numbers(spec: dict[str, Any]) -> None:
 
 
 def test_the_token_is_a_security_scheme_and_never_an_argument(spec: dict[str, Any]) -> None:
-    assert all("token" not in arguments(spec, path.strip("/")) for path in spec["paths"])
+    exchanges = {path.strip("/") for path, item in spec["paths"].items()
+                 if any(op["security"] == [{"slackClient": []}] for op in item.values())}
+    assert exchanges == {"oauth.access", "oauth.v2.access", "oauth.v2.exchange", "oauth.v2.user.access",
+                         "openid.connect.token"}
+    assert all("token" not in arguments(spec, path.strip("/")) for path in spec["paths"]
+               if path.strip("/") != "oauth.v2.exchange")
     assert operation(spec, "chat.postMessage")[1]["security"] == [{"slackAuth": ["chat:write"]}]
     assert operation(spec, "api.test")[1]["security"] == []
-    assert operation(spec, "oauth.v2.access")[1]["security"] == [{"slackClient": []}]
+    # an exchange authenticates with the app's credentials; its `token` is the legacy one it exchanges
+    exchange = operation(spec, "oauth.v2.exchange")[1]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert exchange["schema"]["required"] == ["client_id", "client_secret", "token"]
+    assert exchange["schema"]["properties"]["token"]["format"] == "password"
     assert spec["components"]["securitySchemes"]["slackClient"] == {
         "type": "http", "scheme": "basic", "description": "The app's client_id and client_secret (RFC 6749 2.3.1)."}
 
@@ -123,6 +132,29 @@ def test_state_changing_methods_are_post_and_json_arguments_are_sent_as_json(spe
         chat["application/x-www-form-urlencoded"]["schema"]["properties"]["blocks"]["anyOf"]
 
 
+def test_an_argument_a_family_documents_as_json_is_json_wherever_it_appears(spec: dict[str, Any]) -> None:
+    def form(name: str) -> dict[str, Any]:
+        content: dict[str, Any] = operation(spec, name)[1]["requestBody"]["content"][
+            "application/x-www-form-urlencoded"]
+        return content
+
+    # "The manifest to be validated", "A list of blocks": JSON as apps.manifest.create and chat.postMessage say
+    for name, argument, shape in (("apps.manifest.validate", "manifest", {"type": "object"}),
+                                  ("apps.manifest.create", "manifest", {"type": "object"}),
+                                  ("chat.stopStream", "blocks", {"type": "array", "items": {"type": "object"}}),
+                                  ("chat.postMessage", "blocks", {"type": "array", "items": {"type": "object"}})):
+        assert form(name)["encoding"][argument] == {"contentType": "application/json"}, name
+        assert form(name)["schema"]["properties"][argument]["anyOf"] == [shape, {"type": "string"}], name
+    # the same name elsewhere keeps its own type: a denial's message is text, an approval's an object
+    assert form("conversations.requestSharedInvite.deny")["schema"]["properties"]["message"]["type"] == "string"
+    assert "encoding" not in form("conversations.requestSharedInvite.deny")
+    # "only applies when `format` is `json`" says nothing about these booleans and this enum
+    for name in ("slackLists.download.start", "slackLists.download.get"):
+        properties = form(name)["schema"]["properties"]
+        assert properties["include_threads"]["type"] == properties["include_attachments"]["type"] == "boolean"
+        assert "encoding" not in form(name) and "anyOf" not in properties["format"], name
+
+
 def test_rate_limits_idempotency_pagination_and_errors_use_the_shared_extensions(spec: dict[str, Any]) -> None:
     history = operation(spec, "conversations.history")[1]
     assert history["x-slack-rate-limit-tier"] == 3 and history["x-slack-idempotent"] is True
@@ -139,6 +171,29 @@ def test_rate_limits_idempotency_pagination_and_errors_use_the_shared_extensions
     assert "x-slack-idempotent" not in operation(spec, "files.getUploadURLExternal")[1]
     tiers = {op.get("x-slack-rate-limit-tier") for item in spec["paths"].values() for op in item.values()}
     assert tiers <= {1, 2, 3, 4, "special", None}
+
+
+def test_search_pages_over_the_list_beside_its_paging_or_over_pages_only(spec: dict[str, Any]) -> None:
+    assert operation(spec, "search.messages")[1]["x-slack-paginate"] == {"style": "page", "items": "messages.matches"}
+    assert operation(spec, "search.files")[1]["x-slack-paginate"] == {"style": "page", "items": "files.matches"}
+    assert operation(spec, "search.all")[1]["x-slack-paginate"] == {"style": "page"}  # messages and files
+
+
+def test_only_reads_are_idempotent_and_exports_that_send_something_are_not(spec: dict[str, Any]) -> None:
+    marked = {path.strip("/") for path, item in spec["paths"].items()
+              for op in item.values() if op.get("x-slack-idempotent")}
+    verbs = {re.split(r"(?=[A-Z])", name.rsplit(".", 1)[-1])[0] for name in marked}
+    # every verb the rule marks today (93 methods); each only reads, whatever it is called with
+    assert verbs == {"get", "list", "info", "lookup", "search", "test", "validate", "history", "members",
+                     "replies"}, verbs
+    # Slackbot sends a file: resent after a timeout, the user gets it twice
+    for name in ("admin.users.unsupportedVersions.export", "functions.workflows.steps.responses.export"):
+        assert name not in marked, name
+    export = operation(spec, "apps.manifest.export")
+    assert "x-slack-idempotent" not in export[1]  # "export" is no read verb; the overlay marks this read
+    overlaid, _ = apply_overlays(document(spec), [OVERLAY])
+    assert overlaid.data["paths"]["/apps.manifest.export"]["post"]["x-slack-idempotent"] is True
+    assert "x-slack-idempotent" not in overlaid.data["paths"]["/admin.users.unsupportedVersions.export"]["post"]
 
 
 def test_named_objects_are_components_built_once_and_reused(spec: dict[str, Any]) -> None:

@@ -7,11 +7,14 @@ library alone and passes ruff; the whole-API package (a superset of every family
 names and encodings, the token only as a Bearer header) to a real HTTP server on 127.0.0.1; every
 documented success example decodes into the method's typed response and every documented error
 example raises `SlackApiError` with its code. The share of the examples' leaf values that land in
-a typed field (not `Any` or `raw`) is measured and must stay at 80% or more.
+a typed field (not `Any` or `raw`) is measured and must stay at 80% or more. Walks of pages and items
+(search.* by page beside their list, three families by cursor and page, through a 429 and a failed
+page resumed) run against loopback with the blocking and the async client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import json
@@ -26,7 +29,7 @@ from urllib.parse import quote
 
 import pytest
 from conftest import ROOT
-from loopback import SlackServer
+from loopback import Reply, SlackServer
 
 from generator import checked, with_overlays
 from generator import model as m
@@ -228,6 +231,33 @@ def test_every_method_sends_its_documented_request(slack_name: str, api: m.Api, 
     assert response.raw == (successes[0] if successes else {"ok": True})
 
 
+def test_json_arguments_take_python_structures_and_booleans_stay_booleans(api: m.Api, web: ModuleType,
+                                                                          server: SlackServer) -> None:
+    def argument(slack_name: str, wire_name: str) -> m.Parameter:
+        method = next(each for each in api.methods if each.slack_name == slack_name)
+        return next(p for p in method.parameters if p.wire_name == wire_name)
+
+    # what mypy lets a caller pass: structures for JSON arguments, a bool for a flag
+    for slack_name, wire_name, annotation in (
+            ("chat.stopStream", "blocks", "Sequence[Mapping[str, Any]] | str | None"),
+            ("chat.postMessage", "blocks", "Sequence[Mapping[str, Any]] | str | None"),
+            ("apps.manifest.validate", "manifest", "Mapping[str, Any] | str")):
+        parameter = argument(slack_name, wire_name)
+        assert (parameter.json_encoded, parameter.annotation) == (True, annotation), slack_name
+    flag = argument("slackLists.download.start", "include_threads")
+    assert not flag.json_encoded and flag.annotation == "bool | None"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*done* & dusted"}}]
+    manifest = {"display_information": {"name": "Bot"}, "settings": {"socket_mode_enabled": True}}
+    server.requests.clear()
+    with web.Client(TOKEN, base_url=server.url) as client:
+        client.chat.stop_stream(channel="C1", ts="1.000100", blocks=blocks)
+        client.apps.manifest.validate(manifest=manifest)
+        client.slack_lists.download.start(list_id="F1", include_threads=True, include_attachments=False)
+    stop, validate, download = (request.form for request in server.requests)
+    assert json.loads(stop["blocks"]) == blocks and json.loads(validate["manifest"]) == manifest
+    assert (download["include_threads"], download["include_attachments"]) == ("true", "false")
+
+
 # Responses --------------------------------------------------------------------------------------
 
 
@@ -292,3 +322,133 @@ def test_at_least_80_percent_of_documented_response_values_land_in_typed_fields(
     share = typed_share(api, document)
     print(f"typed leaf share of the documented success examples: {share:.1%}")
     assert share >= TYPED_LEAF_GOAL
+
+
+# Walks ------------------------------------------------------------------------------------------
+
+KINDS = ("sync", "async")
+FAST = {"backoff": 0.001, "max_backoff": 0.004}
+
+
+def walk(kind: str, web: ModuleType, server: SlackServer, method: str, what: str, **arguments: Any) -> list[Any]:
+    """`list(client.<method>.<what>(**arguments))` on a new blocking or async client of the whole API."""
+    options = {"token": TOKEN, "base_url": server.url, **FAST}
+
+    def target(client: Any) -> Any:
+        for name in method.split("."):
+            client = getattr(client, name)
+        return getattr(client, what)(**arguments)
+
+    if kind == "sync":
+        with web.Client(**options) as client:
+            return list(target(client))
+
+    async def run() -> list[Any]:
+        async with web.AsyncClient(**options) as client:
+            return [item async for item in target(client)]
+
+    return asyncio.run(run())
+
+
+def replying(server: SlackServer, *replies: Any) -> SlackServer:
+    server.requests.clear()
+    server.replies.clear()
+    server.reply(*replies)
+    return server
+
+
+def search_page(holders: tuple[str, ...], page: int, pages: int) -> dict[str, Any]:
+    """A search answer: each list beside its own `paging` (`messages: {matches, paging}`)."""
+    return {"ok": True, "query": "q",
+            **{holder: {"matches": [{"id": f"{holder}{page}a"}, {"id": f"{holder}{page}b"}], "total": 2 * pages,
+                        "paging": {"count": 2, "total": 2 * pages, "page": page, "pages": pages}}
+               for holder in holders}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("method", "holder"), [("search.messages", "messages"), ("search.files", "files")])
+def test_search_walks_pages_and_the_matches_beside_their_paging(
+        kind: str, method: str, holder: str, web: ModuleType, server: SlackServer) -> None:
+    pages = [search_page((holder,), n, 3) for n in (1, 2, 3)]
+    matches = walk(kind, web, replying(server, *pages), method, "items", query="q", count=2)
+    assert [match["id"] for match in matches] == [f"{holder}{n}{x}" for n in (1, 2, 3) for x in "ab"]
+    assert [r.query["page"] for r in server.requests] == [["1"], ["2"], ["3"]]
+    assert all(r.query["query"] == ["q"] and r.query["count"] == ["2"] for r in server.requests)
+    answers = walk(kind, web, replying(server, *pages), method, "pages", query="q", max_pages=2)
+    assert [getattr(answer, holder).paging.page for answer in answers] == [1, 2]
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_search_all_walks_pages_only_since_it_holds_two_lists(kind: str, web: ModuleType, api: m.Api,
+                                                              server: SlackServer) -> None:
+    method = next(each for each in api.methods if each.slack_name == "search.all")
+    assert method.pagination is not None and method.pagination.item is None  # no list to pick for .items()
+    answers = walk(kind, web, replying(server, *(search_page(("messages", "files"), n, 2) for n in (1, 2))),
+                   "search.all", "pages", query="q")
+    assert [(a.messages.matches[0]["id"], a.files.matches[0]["id"]) for a in answers] == \
+        [("messages1a", "files1a"), ("messages2a", "files2a")]
+    assert [r.query["page"] for r in server.requests] == [["1"], ["2"]]
+    with web.Client(TOKEN, base_url=server.url) as client:
+        assert not hasattr(client.search.all, "items")
+
+
+# (method, arguments, style, list field, item attribute): three families, both styles of walk
+FAMILY_WALKS = [
+    ("conversations.history", {"channel": "C1", "limit": 2}, "cursor", "messages", "ts"),
+    ("users.list", {"limit": 2}, "cursor", "members", "id"),
+    ("files.list", {"channel": "C1", "count": 2}, "page", "files", "id"),
+]
+RATE_LIMITED = Reply(status=429, headers={"Retry-After": "0"}, body={"ok": False, "error": "ratelimited"})
+
+
+def family_page(style: str, field: str, attribute: str, number: int) -> dict[str, Any]:
+    """Page `number` of 3, two items each (`ts`-like or `id`-like values)."""
+    items = [{"type": "message", attribute: f"{number}.00000{n}"} if attribute == "ts" else {attribute: f"X{number}{n}"}
+             for n in (1, 2)]
+    more = {"response_metadata": {"next_cursor": f"c{number + 1}" if number < 3 else ""}} if style == "cursor" \
+        else {"paging": {"count": 2, "total": 6, "page": number, "pages": 3}}
+    return {"ok": True, field: items, **more}
+
+
+def positions(server: SlackServer, style: str) -> list[str | None]:
+    return [request.query.get(style, [None])[0] for request in server.requests]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("method", "arguments", "style", "field", "attribute"), FAMILY_WALKS,
+                         ids=[walk[0] for walk in FAMILY_WALKS])
+def test_a_walk_reads_three_pages_through_a_rate_limit(kind: str, method: str, arguments: dict[str, Any],
+                                                       style: str, field: str, attribute: str, web: ModuleType,
+                                                       server: SlackServer) -> None:
+    pages = [family_page(style, field, attribute, n) for n in (1, 2, 3)]
+    items = walk(kind, web, replying(server, pages[0], RATE_LIMITED, pages[1], pages[2]), method, "items",
+                 **arguments)
+    assert [getattr(item, attribute) for item in items] == \
+        [item[attribute] for page in pages for item in page[field]]
+    first = {"cursor": [None, "c2", "c2", "c3"], "page": ["1", "2", "2", "3"]}[style]
+    assert positions(server, style) == first  # the page that met 429 is asked for again
+    assert all({key: r.query[key] for key in arguments} == {k: [str(v)] for k, v in arguments.items()}
+               and r.headers["authorization"] == f"Bearer {TOKEN}" for r in server.requests)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("method", "arguments", "style", "field", "attribute"), FAMILY_WALKS,
+                         ids=[walk[0] for walk in FAMILY_WALKS])
+def test_a_failed_page_stops_the_walk_where_it_can_resume(kind: str, method: str, arguments: dict[str, Any],
+                                                          style: str, field: str, attribute: str, web: ModuleType,
+                                                          server: SlackServer) -> None:
+    pages = [family_page(style, field, attribute, n) for n in (1, 2, 3)]
+    with pytest.raises(web.SlackPaginationError) as caught:
+        walk(kind, web, replying(server, pages[0], {"ok": False, "error": "invalid_cursor"}), method, "items",
+             **arguments)
+    error = caught.value
+    where = {"cursor": ("c2", None), "page": (None, 2)}[style]
+    assert (error.cursor, error.page, error.pages_read) == (*where, 1)
+    assert isinstance(error.error, web.SlackApiError) and error.error.error == "invalid_cursor"
+    assert TOKEN not in str(error)
+    rest = walk(kind, web, replying(server, pages[1], pages[2]), method, "pages",
+                **arguments, **{style: error.cursor if style == "cursor" else error.page})
+    assert [[getattr(item, attribute) for item in getattr(page, field)] for page in rest] == \
+        [[item[attribute] for item in page[field]] for page in pages[1:]]
+    assert positions(server, style) == {"cursor": ["c2", "c3"], "page": ["2", "3"]}[style]

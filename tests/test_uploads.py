@@ -19,12 +19,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 from loopback import Recorded, Reply, SlackServer
 from walks_support import SPEC
 
 from generator import read_spec
 from generator.build import Selection, build
 from generator.model import Binary
+from generator.render import BUILTIN_TEMPLATES, environment, render
 
 TOKEN = "xoxb-upload-secret"
 KINDS = ("sync", "async")
@@ -263,3 +265,33 @@ def test_swagger2_file_parameters_become_file_arguments(tmp_path: Path) -> None:
     (method,) = api.methods
     assert (method.body_encoding, method.file_fields) == ("multipart", ("file",))
     assert [(p.name, p.annotation) for p in method.parameters] == [("file", "FileInput"), ("title", "str | None")]
+
+
+def files_module(spec: Path, templates: Path | None = None) -> str:
+    """resources/files.py of the package generated (before black) from `spec`."""
+    api = build(read_spec(spec), Selection("slack_up", ("files",)), [])
+    text: str = render(api, environment(templates))["slack_up/resources/files.py"]
+    compile(text, "files.py", "exec")  # whatever the helper's fate, the module stays valid Python
+    return text
+
+
+@pytest.mark.parametrize("missing", ["", "/files.getUploadURLExternal", "/files.completeUploadExternal"])
+def test_upload_files_exists_only_when_the_spec_has_both_steps(missing: str, tmp_path: Path) -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    if missing:
+        del spec["paths"][missing]
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    module = files_module(tmp_path / "spec.yaml")
+    has_helper = ["def upload_files(" in module, "async def upload_files(" in module]
+    assert has_helper == ([False, False] if missing else [True, True])
+    assert ("def get_upload_url_external(" in module) is (missing != "/files.getUploadURLExternal")
+
+
+def test_a_user_override_of_the_upload_macro_is_used(tmp_path: Path) -> None:
+    builtin = (BUILTIN_TEMPLATES / "macros" / "upload.jinja").read_text()
+    marked = builtin.replace('"""Upload files the way Slack wants now', '"""(our uploads) Upload files the way Slack wants now')
+    assert marked != builtin
+    (tmp_path / "macros").mkdir()
+    (tmp_path / "macros" / "upload.jinja").write_text(marked)
+    assert '"""(our uploads) Upload files' not in files_module(SPEC)
+    assert files_module(SPEC, tmp_path).count('"""(our uploads) Upload files') == 2  # blocking and async

@@ -14,6 +14,7 @@ request the server receives must follow the table below:
 | list of scalars         | comma-joined                                                        |
 | list of objects, object | one JSON string (also for a string the spec documents as JSON)      |
 | token                   | only in `Authorization: Bearer`; never in the URL or the body       |
+|                         | (an OAuth exchange sends none: its `token` is the one it exchanges) |
 | OAuth client secret     | only in `Authorization: Basic` (OAuth exchanges), else in the body  |
 | URL                     | never holds JSON or a secret                                        |
 """
@@ -97,7 +98,8 @@ def test_every_method_follows_slacks_wire_conventions(key: str, slack_name: str,
 
     # credentials: the token only as Bearer; an OAuth exchange's client secret only as Basic
     url = request.path + "?" + "&".join(f"{k}={v}" for k, vs in request.query.items() for v in vs)
-    assert TOKEN not in url and TOKEN.encode() not in request.body and "token" not in sent
+    assert TOKEN not in url and TOKEN.encode() not in request.body
+    assert "token" not in sent or method.basic_auth  # an exchange's `token` is the token it exchanges
     if method.basic_auth:
         client_id = arguments["client_id"]
         # RFC 6749 2.3.1: each part form-urlencoded, then "id:secret" in base64
@@ -135,6 +137,53 @@ def test_the_2020_spec_gets_post_forms_for_gets_holding_json_or_secrets(server: 
         assert "get" in raw_spec("slack-2020")["paths"][f"/{name}"]
         method, _, request = send("slack-2020", name, server)
         assert request.method == "POST" and method.post_reason, name
+
+
+# Every method that authenticates with the app's client_id/client_secret (HTTP Basic) instead of
+# a token, per spec, and the form fields each sends when called with every argument.
+ACCESS = ["code", "redirect_uri", "single_channel"]
+V2_ACCESS = ["assertion", "code", "code_verifier", "grant_type", "redirect_uri", "refresh_token"]
+BASIC_AUTH = {
+    "calls": {},
+    "slack-2020": {"oauth.access": ACCESS, "oauth.token": ACCESS, "oauth.v2.access": ["code", "redirect_uri"]},
+    "slack-web": {"oauth.access": ACCESS, "oauth.v2.access": V2_ACCESS, "oauth.v2.exchange": ["token"],
+                  "oauth.v2.user.access": V2_ACCESS,
+                  "openid.connect.token": ["code", "code_verifier", "grant_type", "redirect_uri", "refresh_token"]},
+}
+
+
+@pytest.mark.parametrize("key", sorted(BASIC_AUTH))
+def test_oauth_exchanges_send_the_app_credentials_as_basic_and_no_token(key: str, server: SlackServer) -> None:
+    module, api = package(key)
+    exchanges = {method.slack_name: method for method in api.methods if method.basic_auth}
+    assert sorted(exchanges) == sorted(BASIC_AUTH[key])
+    basic = "Basic " + base64.b64encode(b"123.456:sh%26h").decode()  # RFC 6749 2.3.1: urlencoded, then base64
+    with module.Client(TOKEN, base_url=server.url, max_retries=0) as client:
+        for name, fields in BASIC_AUTH[key].items():
+            method = exchanges[name]
+            arguments = {p.name: value_for(p, api) for p in method.parameters}
+            arguments.update(client_id="123.456", client_secret="sh&h")
+            server.requests.clear()
+            attrgetter(method.python_path)(client)(**arguments)
+            (request,) = server.requests
+            assert (request.method, request.headers["authorization"]) == ("POST", basic), name
+            assert sorted(request.form) == fields and request.query == {}, name
+            assert TOKEN.encode() not in request.body, name
+
+
+def test_oauth_v2_exchange_sends_the_legacy_token_it_exchanges_as_a_form_field(server: SlackServer) -> None:
+    """Slack's reference: client_id, client_secret and the legacy `token`, all required."""
+    module, api = package("slack-web")
+    (method,) = [method for method in api.methods if method.slack_name == "oauth.v2.exchange"]
+    assert {p.wire_name: (p.name, p.required, p.secret) for p in method.parameters} == {
+        "client_id": ("client_id", True, False), "client_secret": ("client_secret", True, True),
+        "token": ("token_", True, True)}  # `token=` stays the per-call credential
+    server.requests.clear()
+    with module.Client(base_url=server.url, max_retries=0) as client:  # migrating: no token of its own
+        client.oauth.v2.exchange(client_id="123.456", client_secret="shh", token_="xoxp-legacy-42")
+    (request,) = server.requests
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"123.456:shh").decode()
+    assert request.form == {"token": "xoxp-legacy-42"} and request.path == "/oauth.v2.exchange"
 
 
 def test_blocks_as_python_structures_arrive_as_one_json_array(server: SlackServer) -> None:
