@@ -47,7 +47,7 @@ from ._errors import (
 )
 from ._models import SlackResponse
 from ._package import LOGGER_NAME
-from ._scrub import leaks, scrub
+from ._scrub import leaks, scrub_all
 from ._throttle import SlotTooFar, Throttle
 from ._transport import ConnectFailed, Request, Response
 from ._wire import DeadlineExceeded, NotSent, ResponseTooLarge
@@ -87,12 +87,15 @@ class Attempts(Generic[R]):
         response_type: type[R],
         token: str | None,
         max_retries: int,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings
         self.endpoint = endpoint
         self.request = request
         self.response_type = response_type
         self.token = token
+        # masked in every message and log record: the token, and credentials among the arguments
+        self.secrets = tuple(s for s in (token, *secrets) if s)
         self.max_retries = max_retries
         self.retries = 0
         self.delay = 0.0
@@ -213,8 +216,8 @@ class Attempts(Generic[R]):
                 mismatches = tuple(
                     replace(
                         mismatch,
-                        path=scrub(mismatch.path, self.token),
-                        got=scrub(mismatch.got, self.token),
+                        path=self._mask(mismatch.path),
+                        got=self._mask(mismatch.got),
                     )
                     for mismatch in mismatches
                 )
@@ -228,7 +231,7 @@ class Attempts(Generic[R]):
                 _logger().warning(
                     "%s succeeded with warnings: %s",
                     self.endpoint.name,
-                    scrub(", ".join(warnings), self.token),
+                    self._mask(", ".join(warnings)),
                 )
         return result
 
@@ -350,7 +353,7 @@ class Attempts(Generic[R]):
 
     def _response_error(self, response: Response, problem: str) -> SlackResponseError:
         # masked before it is cut, so no cut can leave part of the token showing
-        excerpt = scrub(response.body[:1000].decode("utf-8", "replace"), self.token)
+        excerpt = self._mask(response.body[:1000].decode("utf-8", "replace"))
         excerpt = " ".join(excerpt[:200].split())
         return SlackResponseError(
             self.endpoint.name,
@@ -363,17 +366,23 @@ class Attempts(Generic[R]):
 
     def _leaks_token(self, exc: BaseException | None) -> bool:
         while exc is not None:
-            if leaks(str(exc), self.token) or leaks(repr(exc), self.token):
+            if any(
+                leaks(str(exc), secret) or leaks(repr(exc), secret)
+                for secret in self.secrets
+            ):
                 return True
             exc = exc.__cause__ or exc.__context__
         return False
 
     def _scrubbed(self, error: SlackError) -> SlackError:
-        """The error, with the token (or any long run of it) masked in its message should a
-        server have echoed it."""
-        if self.token:
-            error.args = tuple(scrub(str(arg), self.token) for arg in error.args)
+        """The error, with the token and the call's other secrets (or any long run of them)
+        masked in its message should a server have echoed them."""
+        if self.secrets:
+            error.args = tuple(self._mask(str(arg)) for arg in error.args)
         return error
+
+    def _mask(self, text: str) -> str:
+        return scrub_all(text, self.secrets)
 
 
 def _logger() -> logging.Logger:

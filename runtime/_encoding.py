@@ -26,9 +26,9 @@ from urllib.parse import quote
 
 from ._models import Model, to_json
 
-# Arguments that are credentials: `api_call` never puts them in a URL.
+# Arguments that are credentials: never put in a URL, and masked in what the client says.
 SECRET_ARGUMENTS = frozenset(
-    {"client_secret", "code", "code_verifier", "refresh_token"}
+    {"client_secret", "code", "code_verifier", "refresh_token", "token"}
 )
 BASIC_CREDENTIALS = ("client_id", "client_secret")
 
@@ -130,6 +130,16 @@ def basic_credentials(arguments: dict[str, Any]) -> str | None:
         for name, value in zip(BASIC_CREDENTIALS, (client_id, client_secret))
     )
     return "Basic " + b64encode(pair.encode()).decode("ascii")
+
+
+def secret_values(arguments: Mapping[str, Any]) -> tuple[str, ...]:
+    """The credentials among a call's arguments (an OAuth exchange's `client_secret`, `code`,
+    the token it exchanges), which the client masks wherever it masks its own token."""
+    return tuple(
+        value
+        for key, value in arguments.items()
+        if key in SECRET_ARGUMENTS and isinstance(value, str) and value
+    )
 
 
 def belongs_in_body(arguments: Mapping[str, Any]) -> bool:

@@ -19,7 +19,7 @@ from runtime import _package
 from runtime._base import AsyncBaseClient, BaseClient, Endpoint
 from runtime._errors import SlackApiError, SlackError, SlackTimeoutError
 from runtime._models import SlackResponse
-from runtime._scrub import SECRETS, guard_transport_loggers, scrub
+from runtime._scrub import SECRETS, guard_transport_loggers, scrub, scrub_all
 from runtime._transport import HttpTransport, MockTransport, Request, Response
 from runtime._wire import DeadlineExceeded, NotSent, ResponseTooLarge, Wire
 
@@ -246,6 +246,15 @@ def test_scrub_masks_the_token_and_any_run_of_eight_of_its_characters() -> None:
     assert masked == f"a <token> b <token> c <token> d {secret[3:10]}"  # 7 characters say nothing
     assert scrub("nothing here", secret) == "nothing here" and scrub(text, None) == text
     assert scrub("xoxb-1 and xoxb-1", "xoxb-1") == "<token> and <token>"  # short: whole only
+
+
+def test_secrets_that_share_characters_are_all_masked_whatever_their_order() -> None:
+    first, second = "app-secret-0123456789", "code-0123456789abcdef"
+    text = f"echo {first} and {second}"
+    for secrets in ((first, second), (second, first)):
+        masked = scrub_all(text, secrets)
+        assert masked == "echo <token> and <token>"
+        assert not any(secret[i : i + 8] in masked for secret in secrets for i in range(len(secret) - 7))
 
 
 def test_the_secret_filter_masks_records_of_loggers_it_guards(caplog: pytest.LogCaptureFixture) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import warnings
 from collections.abc import Iterator
 from operator import attrgetter
@@ -30,7 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from loopback import Recorded, SlackServer
+from loopback import Recorded, Reply, SlackServer
 from wire_support import MISSING, SECRET, SPECS, method_names, package, raw_spec, value_for
 
 from generator import model as m
@@ -184,6 +185,25 @@ def test_oauth_v2_exchange_sends_the_legacy_token_it_exchanges_as_a_form_field(s
     (request,) = server.requests
     assert request.headers["authorization"] == "Basic " + base64.b64encode(b"123.456:shh").decode()
     assert request.form == {"token": "xoxp-legacy-42"} and request.path == "/oauth.v2.exchange"
+
+
+def test_an_exchanges_credentials_echoed_by_a_server_never_show(server: SlackServer,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """Masked like the token: the client secret, the code and the token being exchanged, in
+    errors and log records, whole or cut, even where two of them share characters."""
+    module, _ = package("slack-web")
+    secret, code, legacy = "app-secret-0123456789", "code-0123456789abcdef", "xoxp-legacy-0123456789"
+    server.reply(Reply(500, {"ok": False, "error": f"invalid_client {secret} {code}"}),
+                 Reply(200, {"ok": False, "error": f"invalid_client {secret[:12]} {legacy[:12]}"}))
+    with caplog.at_level(logging.DEBUG), module.Client(base_url=server.url, max_retries=1, backoff=0.001) as client:
+        with pytest.raises(module.SlackError) as failed:
+            client.oauth.v2.access(client_id="123.456", client_secret=secret, code=code)
+        with pytest.raises(module.SlackError) as exchanged:
+            client.oauth.v2.exchange(client_id="123.456", client_secret=secret, token_=legacy)
+    shown = [str(failed.value), repr(failed.value), str(exchanged.value), caplog.text]
+    assert "invalid_client" in shown[0] and "invalid_client" in shown[2]
+    for text in shown:
+        assert not any(fragment in text for fragment in (secret[:8], code[:8], code[-8:], legacy[:8]))
 
 
 def test_blocks_as_python_structures_arrive_as_one_json_array(server: SlackServer) -> None:

@@ -162,6 +162,7 @@ class _Settings:
         else:
             token = _checked_token(token)
             headers = _headers(token, kind)
+        secrets = encoding.secret_values(arguments)
         if endpoint.auth == "basic":
             # an OAuth exchange: the app's credentials, and no token
             arguments = dict(arguments)
@@ -206,7 +207,9 @@ class _Settings:
             if max_retries is None
             else _count("max_retries", max_retries)
         )
-        attempts = Attempts(self, endpoint, request, response_type, token, retries)
+        attempts = Attempts(
+            self, endpoint, request, response_type, token, retries, secrets
+        )
         attempts.strict = self.strict if strict is None else bool(strict)
         return attempts
 

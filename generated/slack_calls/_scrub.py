@@ -20,21 +20,39 @@ MASK = "<token>"
 
 def scrub(text: str, secret: str | None) -> str:
     """`text` with `secret`, and every run of `FRAGMENT` or more of its characters, masked."""
-    if not secret or not text:
+    return scrub_all(text, (secret,) if secret else ())
+
+
+def scrub_all(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with each of `secrets` masked as `scrub` does. The runs of all secrets are found in
+    the original text before any is masked: masking one secret first could cut a run of another
+    that shares characters with it short of `FRAGMENT`, and so leave it showing."""
+    if not text:
         return text
-    if secret in text:
-        text = text.replace(secret, MASK)
-    if len(secret) < FRAGMENT:
+    spans: list[tuple[int, int]] = []
+    for secret in secrets:
+        if not secret:
+            continue
+        start = text.find(secret)
+        while start >= 0:
+            spans.append((start, start + len(secret)))
+            start = text.find(secret, start + 1)
+        if len(secret) >= FRAGMENT:
+            grams = _grams(secret)
+            spans.extend(
+                (start, start + FRAGMENT)
+                for start in range(len(text) - FRAGMENT + 1)
+                if text[start : start + FRAGMENT] in grams
+            )
+    if not spans:
         return text
-    grams = _grams(secret)
-    spans: list[list[int]] = []
-    for start in range(len(text) - FRAGMENT + 1):
-        if text[start : start + FRAGMENT] in grams:
-            if spans and start <= spans[-1][1]:
-                spans[-1][1] = start + FRAGMENT
-            else:
-                spans.append([start, start + FRAGMENT])
-    for start, end in reversed(spans):
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
         text = text[:start] + MASK + text[end:]
     return text
 
@@ -81,9 +99,7 @@ class SecretFilter:
             message = record.getMessage()
         except (TypeError, ValueError):  # cannot be formatted: let logging report it
             return True
-        scrubbed = message
-        for secret in secrets:
-            scrubbed = scrub(scrubbed, secret)
+        scrubbed = scrub_all(message, tuple(secrets))
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         return True
