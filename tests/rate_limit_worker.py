@@ -6,7 +6,8 @@ Slack from THREADS threads, sharing its rate limits with other workers through R
 Each call takes a ticket from the Redis counter `tickets` and the run stops when `total` tickets
 are out, so the workers together make exactly that many calls. The worker waits for the key
 `go` before its first call (its connections already open) and prints one JSON line: its calls,
-the SlackRateLimitedErrors it met and the WARNINGs it logged. CLOCK_OFFSET seconds are added to
+the SlackRateLimitedErrors it met, the WARNINGs it logged and when each call was answered (on
+the machine's monotonic clock, whatever CLOCK_OFFSET says). CLOCK_OFFSET seconds are added to
 this process's clocks (`time.time`, `time.monotonic`): machines whose clocks disagree.
 """
 
@@ -25,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "generated"))
 def main() -> None:
     slack_url, redis_url, limit, per, threads, offset = sys.argv[1:7]
     skew = float(offset)
+    real_time, real_monotonic = time.time, time.monotonic
     if skew:
-        real_time, real_monotonic = time.time, time.monotonic
         time.time = lambda: real_time() + skew  # type: ignore[assignment]
         time.monotonic = lambda: real_monotonic() + skew  # type: ignore[assignment]
     import redis
@@ -46,6 +47,7 @@ def main() -> None:
     client = Client("xoxb-shared-workspace-token", base_url=slack_url, rate_limits=limits)
     total = int(store.get("total") or 0)
     calls = refused = 0
+    answered: list[float] = []
     lock = threading.Lock()
 
     def work() -> None:
@@ -56,6 +58,7 @@ def main() -> None:
         while store.incr("tickets") <= total:
             try:
                 client.calls.info(id="R1")
+                answered.append(real_monotonic())  # the machine's clock, as the fake Slack's
             except SlackRateLimitedError:
                 with lock:
                     refused += 1
@@ -69,7 +72,8 @@ def main() -> None:
         worker.join()
     client.close()
     limiter.close()
-    print(json.dumps({"calls": calls, "errors": refused, "warnings": warnings}), flush=True)
+    report = {"calls": calls, "errors": refused, "warnings": warnings, "answered": answered}
+    print(json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":

@@ -141,6 +141,19 @@ def achieved(accepted: list[float], limit: int, per: float) -> float:
     return (len(accepted) - 1) / span / (limit / per) if span > 0 else math.inf
 
 
+def lateness(accepted: list[float], answered: list[float], limit: int, per: float) -> float:
+    """How much later than the limiter's rule allowed the latest call arrived, in seconds.
+
+    Each call holds its slot until a window after its answer, so the k-th call (in order of
+    arrival, from 0) may go once the (k - limit)-th earliest slot is free again. A limiter that
+    keeps to its rule scores about 0 (scheduling delays) however slow the machine; one that
+    waits a window too many scores about `per`. (`achieved` measures the share of the allowed
+    rate, which a loaded machine lowers on its own: that is the benchmark's figure.)"""
+    arrivals = sorted(accepted)
+    frees = sorted(moment + per for moment in answered)
+    return max((arrivals[k] - frees[k - limit] for k in range(limit, len(arrivals))), default=0.0)
+
+
 if __name__ == "__main__":
     with RateLimitedSlack(int(sys.argv[1]), float(sys.argv[2])) as running:
         print(running.url, flush=True)

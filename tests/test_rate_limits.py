@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from loopback import Reply, SlackServer
-from rate_limited_slack import RateLimitedSlackProcess, achieved
+from rate_limited_slack import RateLimitedSlackProcess, lateness
 from runtime_support import FAST, INFO_OK, TOKEN
 from slack_calls import (
     AsyncClient,
@@ -39,9 +39,10 @@ SPEC = Path(__file__).resolve().parent.parent / "spec" / "calls.yaml"
 LIMIT, PER = 50, 1.0  # Tier 3, scaled from a minute to a second
 RUN = 2 * LIMIT + 1  # calls per run: a perfect client needs exactly two windows
 ALLOWED = "calls.info"
-# A run must not lose a window to waiting: a limiter that waits one window too many scores 0.67 or less.
-# The >= 90% goal is a speed target, measured on a quiet machine by benchmarks/rate_limits.py, not here.
-FAIR_SHARE = 0.75
+# A run must not lose a window to waiting: no call may arrive much later than its slot was free
+# (a limiter that waits a window too many is a whole PER late). The share of the allowed rate
+# (>= 90% on a quiet machine) is a speed target, measured by benchmarks/rate_limits.py, not here.
+LATE = 0.4 * PER
 
 
 def scaled_tier_3(**options: Any) -> RateLimits:
@@ -78,6 +79,7 @@ def test_special_tiers_and_notes_reach_the_endpoint_and_bad_tiers_are_errors(tmp
 
 
 def test_16_threads_share_one_budget_without_a_429() -> None:
+    answered: list[float] = []
     with RateLimitedSlackProcess(LIMIT, PER) as slack:
         with Client(TOKEN, base_url=slack.url, rate_limits=scaled_tier_3()) as client:
             tickets = itertools.count()
@@ -88,6 +90,7 @@ def test_16_threads_share_one_budget_without_a_429() -> None:
                 start.wait()
                 while next(tickets) < RUN:
                     client.calls.info(id="R1")
+                    answered.append(time.monotonic())
 
             threads = [threading.Thread(target=work) for _ in range(16)]
             for thread in threads:
@@ -97,10 +100,12 @@ def test_16_threads_share_one_budget_without_a_429() -> None:
         stats = slack.stats()
     assert stats["refused"].get(ALLOWED, []) == []
     assert len(stats["accepted"][ALLOWED]) == RUN
-    assert achieved(stats["accepted"][ALLOWED], LIMIT, PER) >= FAIR_SHARE
+    assert lateness(stats["accepted"][ALLOWED], answered, LIMIT, PER) <= LATE
 
 
 def test_100_tasks_share_one_budget_without_a_429() -> None:
+    answered: list[float] = []
+
     async def run(url: str) -> None:
         async with AsyncClient(TOKEN, base_url=url, rate_limits=scaled_tier_3()) as client:
             await asyncio.gather(*(client.calls.end(id="warm-up", rate_limit=False) for _ in range(100)))
@@ -109,6 +114,7 @@ def test_100_tasks_share_one_budget_without_a_429() -> None:
             async def work() -> None:
                 while next(tickets) < RUN:
                     await client.calls.info(id="R1")
+                    answered.append(time.monotonic())
 
             await asyncio.gather(*(work() for _ in range(100)))
 
@@ -117,7 +123,7 @@ def test_100_tasks_share_one_budget_without_a_429() -> None:
         stats = slack.stats()
     assert stats["refused"].get(ALLOWED, []) == []
     assert len(stats["accepted"][ALLOWED]) == RUN
-    assert achieved(stats["accepted"][ALLOWED], LIMIT, PER) >= FAIR_SHARE
+    assert lateness(stats["accepted"][ALLOWED], answered, LIMIT, PER) <= LATE
 
 
 @pytest.fixture

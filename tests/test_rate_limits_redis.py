@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from rate_limited_slack import RateLimitedSlackProcess, achieved
+from rate_limited_slack import RateLimitedSlackProcess, lateness
 from redis_server import RedisServer, require_redis_server
 from runtime_support import TOKEN
 from slack_calls import AsyncClient, Client, Rate, RateLimits, RedisLimiter
@@ -26,9 +26,8 @@ from slack_calls import AsyncClient, Client, Rate, RateLimits, RedisLimiter
 WORKER = Path(__file__).resolve().parent / "rate_limit_worker.py"
 LIMIT, PER = 50, 1.0  # Tier 3 scaled from a minute to a second (see test_rate_limits.py)
 ALLOWED = "calls.info"
-# A run must not lose a window to waiting: a limiter that waits one window too many scores 0.67 or less.
-# The >= 90% goal is a speed target, measured on a quiet machine by benchmarks/rate_limits.py, not here.
-FAIR_SHARE = 0.75
+# No call may arrive much later than its slot was free (see test_rate_limits.py's LATE).
+LATE = 0.4 * PER
 
 
 @pytest.fixture
@@ -59,12 +58,14 @@ def test_8_processes_share_one_budget_through_redis_whatever_their_clocks_say(re
     assert [report["warnings"] for report in reports] == [[]] * 8
     assert stats["refused"].get(ALLOWED, []) == []
     assert len(stats["accepted"][ALLOWED]) == run
-    assert achieved(stats["accepted"][ALLOWED], LIMIT, PER) >= FAIR_SHARE
+    answered = [moment for report in reports for moment in report["answered"]]
+    assert lateness(stats["accepted"][ALLOWED], answered, LIMIT, PER) <= LATE
 
 
 def test_an_async_client_shares_the_budget_without_blocking_its_loop(redis_server: RedisServer) -> None:
     limiter = RedisLimiter(redis_server.url)
     limits = RateLimits({3: Rate(10, per=PER)}, limiter=limiter)
+    answered: list[float] = []
 
     async def run(url: str) -> None:
         async with AsyncClient(TOKEN, base_url=url, rate_limits=limits) as client:
@@ -74,6 +75,7 @@ def test_an_async_client_shares_the_budget_without_blocking_its_loop(redis_serve
             async def work() -> None:
                 while next(tickets) < 21:
                     await client.calls.info(id="R1")
+                    answered.append(time.monotonic())
 
             await asyncio.gather(*(work() for _ in range(10)))
         await limiter.aclose()
@@ -82,7 +84,7 @@ def test_an_async_client_shares_the_budget_without_blocking_its_loop(redis_serve
         asyncio.run(run(slack.url))
         stats = slack.stats()
     assert stats["refused"].get(ALLOWED, []) == [] and len(stats["accepted"][ALLOWED]) == 21
-    assert achieved(stats["accepted"][ALLOWED], 10, PER) >= FAIR_SHARE
+    assert lateness(stats["accepted"][ALLOWED], answered, 10, PER) <= LATE
     # the windows really lived on the server
     assert redis.Redis.from_url(redis_server.url).keys("slack-rate-limits:*:frees")
 
