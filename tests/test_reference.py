@@ -199,6 +199,11 @@ def test_only_reads_are_idempotent_and_exports_that_send_something_are_not(spec:
     overlaid, _ = apply_overlays(document(spec), [OVERLAY])
     assert overlaid.data["paths"]["/apps.manifest.export"]["post"]["x-slack-idempotent"] is True
     assert "x-slack-idempotent" not in overlaid.data["paths"]["/admin.users.unsupportedVersions.export"]["post"]
+    # a "get" that refreshes the token it returns when asked (force_refresh): each call may issue a new one
+    assert "apps.auth.external.get" in marked
+    resent = {path.strip("/") for path, item in overlaid.data["paths"].items()
+              for op in item.values() if op.get("x-slack-idempotent")}
+    assert resent == marked - {"apps.auth.external.get"} | {"apps.manifest.export"}
 
 
 def test_named_objects_are_components_built_once_and_reused(spec: dict[str, Any]) -> None:

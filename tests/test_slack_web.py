@@ -530,3 +530,11 @@ def test_messages_to_one_channel_are_spaced_and_another_channel_does_not_wait(ki
     assert all(later - earlier >= SPACING - 0.01 for earlier, later in itertools.pairwise(c1)), c1
     (c2,) = [r.at for r in requests if r.form["channel"] == "C2"]
     assert c2 - first < SPACING / 2  # sent with C1's first message, not after its queue
+
+
+def test_a_get_that_may_refresh_its_token_is_not_resent_after_an_ambiguous_failure(web: ModuleType) -> None:
+    """The overlay unmarks apps.auth.external.get (force_refresh issues a new token each call)."""
+    endpoints = {endpoint.name: endpoint for endpoint in vars(importlib.import_module(f"{WHOLE}.resources.apps")).values()
+                 if isinstance(endpoint, web._base.Endpoint)}
+    assert endpoints["apps.auth.external.get"].idempotent is False
+    assert endpoints["apps.manifest.export"].idempotent is True
