@@ -321,6 +321,7 @@ def _method(types: Types, credentials: _Credentials, slack_name: str, verb: str,
         pagination=pagination(types, operation, parameters, response, where),
         rate_limit_tier=_rate_limit_tier(types, operation, where),
         rate_limit_note=_rate_limit_note(types, operation, where),
+        rate_limit=_rate_limit(types, operation, parameters, where),
     )
 
 
@@ -634,6 +635,34 @@ def _rate_limit_note(types: Types, operation: dict[str, Any], where: str) -> str
     if not isinstance(note, str):
         raise types.error("x-slack-rate-limit-note must be text", f"{where}/x-slack-rate-limit-note")
     return text_of(note)
+
+
+def _rate_limit(types: Types, operation: dict[str, Any], parameters: list[m.Parameter],
+                where: str) -> m.RateRule | None:
+    """A special rule stated as a rate: `{limit: 1, per: 1, key: channel}` (per in seconds; key, optional,
+    names the argument whose each value has its own window)."""
+    rule = operation.get("x-slack-rate-limit")
+    if rule is None:
+        return None
+    at = f"{where}/x-slack-rate-limit"
+    if not isinstance(rule, dict):
+        raise types.error(f"x-slack-rate-limit must be a mapping with limit, per and an optional key, "
+                          f"not {type(rule).__name__}", at)
+    unknown = sorted(str(name) for name in rule if name not in ("limit", "per", "key"))
+    if unknown:
+        raise types.error(f"x-slack-rate-limit takes limit, per and key, not {', '.join(unknown)}", at)
+    limit, per, key = rule.get("limit"), rule.get("per"), rule.get("key")
+    if type(limit) is not int or limit < 1:
+        raise types.error(f"x-slack-rate-limit limit must be a whole number >= 1, not {limit!r}", f"{at}/limit")
+    if isinstance(per, bool) or not isinstance(per, (int, float)) or not 0 < per < math.inf:
+        raise types.error(f"x-slack-rate-limit per must be a positive, finite number of seconds, not {per!r}",
+                          f"{at}/per")
+    if key is not None:
+        names = {p.wire_name for p in parameters}
+        if not isinstance(key, str) or key not in names:
+            raise types.error(f"x-slack-rate-limit key must name one of the method's arguments, not {key!r}",
+                              f"{at}/key")
+    return m.RateRule(limit, float(per), key)
 
 
 def _errors(errors: Any) -> tuple[m.ErrorCode, ...]:

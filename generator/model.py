@@ -305,6 +305,16 @@ class Enum:
 Location = Literal["query", "body"]
 RateLimitTier = Literal[1, 2, 3, 4, "special"]
 
+
+@dataclass(frozen=True)
+class RateRule:
+    """A special rule Slack documents as a rate (`x-slack-rate-limit`): at most `limit` calls in
+    any `per` seconds, for each value of the argument `key` apart when there is one."""
+
+    limit: int
+    per: float
+    key: str | None = None  # an argument's wire name
+
 PagingStyle = Literal["cursor", "page"]
 
 
@@ -414,6 +424,7 @@ class Method:
     # rate limits (issue 15): Slack's tier for the method, from `x-slack-rate-limit-tier`
     rate_limit_tier: RateLimitTier | None = None
     rate_limit_note: str = ""  # `x-slack-rate-limit-note`: the text of a special rule
+    rate_limit: RateRule | None = None  # `x-slack-rate-limit`: the rule as a rate, kept by default
 
     @property
     def python_path(self) -> str:

@@ -13,8 +13,10 @@ rest of the generator reads specs:
   name in another method of that family, such as `chat.stopStream`'s `blocks`) are typed as their
   structure or a pre-encoded string, and sent as JSON (`encoding: contentType`); a boolean, number
   or enum is never JSON, whatever its description says;
-- the shared extensions: `x-slack-rate-limit-tier`, `x-slack-idempotent`, `x-slack-paginate`,
-  `x-slack-errors`; `output` is the typed success response, with the documented examples.
+- the shared extensions: `x-slack-rate-limit-tier` (1-4 or `special`, with `x-slack-rate-limit-note`),
+  `x-slack-rate-limit` (a special rule stated as a rate, `{limit: 1, per: 1, key: channel}`: at most
+  `limit` calls in any `per` seconds, for each value of the argument `key` apart; from the note's text or
+  `SPECIAL_RULES`), `x-slack-idempotent`, `x-slack-paginate`, `x-slack-errors`; `output` is the typed success response, with the documented examples.
 Object names (`{"schema": "user"}`) resolve through `slack_objects`. The result is a function of
 the folder alone (sorted files, no dates), so converting again gives the same bytes.
 """
@@ -48,6 +50,17 @@ READ_VERBS = ("list", "info", "get", "history", "replies", "members", "lookup", 
 # case matters: "Use `json` for a complete export" names a value of a plain `format` argument.
 JSON_WORDS = re.compile(r"\bJSON\b")
 COMMON_ERRORS = "x-slack-common-errors"
+# Special rules the reference leaves as `t5` but Slack's rate-limit guide states as a rate
+# (https://docs.slack.dev/apis/web-api/rate-limits): the note and `x-slack-rate-limit`. The other
+# `t5` methods have no documented rate, so only Slack's 429s hold them.
+SPECIAL_RULES: dict[str, tuple[str, dict[str, Any]]] = {
+    "chat.postMessage": ("1 message per second per channel (short bursts allowed), within a workspace-wide limit.",
+                         {"limit": 1, "per": 1, "key": "channel"}),
+}
+# A special rule the reference states as text that opens with a rate: "1200 requests per minute with a burst
+# allowance of 2000." keeps 1200 a minute (the burst is Slack's slack, not a budget to plan on).
+STATED_RATE = re.compile(r"(?P<limit>[1-9][0-9]*) (?:requests|calls) per (?P<unit>second|minute|hour)\b")
+PER_UNIT = {"second": 1, "minute": 60, "hour": 3600}
 # Words of the reference's schema language; a mapping with none of them is a slip (see `_value_schema`).
 KEYWORDS = frozenset({"type", "properties", "items", "anyOf", "oneOf", "allOf", "schema", "enum", "desc", "title",
                       "subtype", "example", "default", "required", "additionalProperties", "minItems", "maxItems",
@@ -213,7 +226,7 @@ def _operation(state: Conversion, name: str, data: dict[str, Any], file: str) ->
     if data.get("deprecated"):
         operation["deprecated"] = True
     operation["externalDocs"] = {"url": DOCS + name}
-    operation.update(_rate_limit(state, data.get("rate_limits"), file))
+    operation.update(_rate_limit(state, data.get("rate_limits"), file, name))
     if _only_reads(name, scopes):
         operation["x-slack-idempotent"] = True
     family = name.split(".")[0]
@@ -270,15 +283,21 @@ def _error_text(info: Any) -> str:
     return str(info.get("desc", "") if isinstance(info, dict) else info or "").strip()
 
 
-def _rate_limit(state: Conversion, value: Any, file: str) -> dict[str, Any]:
+def _rate_limit(state: Conversion, value: Any, file: str, name: str = "") -> dict[str, Any]:
     text = str(value or "")
     if re.fullmatch(r"t[1-4]", text):
         return {"x-slack-rate-limit-tier": int(text[1])}
+    if name in SPECIAL_RULES:
+        note, rule = SPECIAL_RULES[name]
+        return {"x-slack-rate-limit-tier": "special", "x-slack-rate-limit-note": note, "x-slack-rate-limit": rule}
     if text == "t5":
         return {"x-slack-rate-limit-tier": "special",
                 "x-slack-rate-limit-note": "Special rate limits apply; see the method's documentation."}
     if text:
-        return {"x-slack-rate-limit-tier": "special", "x-slack-rate-limit-note": text}
+        stated = STATED_RATE.match(text)
+        rate = {"x-slack-rate-limit": {"limit": int(stated["limit"]), "per": PER_UNIT[stated["unit"]]}} \
+            if stated else {}
+        return {"x-slack-rate-limit-tier": "special", "x-slack-rate-limit-note": text, **rate}
     state.warn("no rate limit tier documented", file, "/rate_limits")
     return {}
 

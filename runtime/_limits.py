@@ -2,9 +2,11 @@
 
 Slack limits each Web API method per workspace and per app, by tier: Tier 1 about 1 call a
 minute, Tier 2 20, Tier 3 50, Tier 4 100 (Slack's published minimums; some methods, such as
-`chat.postMessage`, have a special rule of their own). The limits are the same for every token
-of an app in a workspace, so the client keys its bookkeeping by that identity, derived from the
-token by a keyed hash (`RateLimits.identity_of`; the token itself is never stored), and by method.
+`chat.postMessage`, have a special rule of their own, such as one message a second per channel).
+The limits are the same for every token of an app in a workspace, so the client keys its
+bookkeeping by that identity, derived from the token by a keyed hash (`RateLimits.identity_of`;
+the token itself is never stored), by method, and for a rule per argument (`Rate.key`) by a
+keyed hash of that argument's value.
 
 The model is a sliding window per key: at most `Rate.limit` calls in any `Rate.per` seconds,
 where a call holds its slot from the moment it may be sent until `per` seconds after its answer
@@ -39,10 +41,13 @@ DEFAULT_SECRET = b"slack-rate-limits/1"
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """At most `limit` calls in any `per` seconds."""
+    """At most `limit` calls in any `per` seconds; with a `key`, for each value of that
+    argument apart (`Rate(1, per=1.0, key="channel")`: one message a second to each channel).
+    """
 
     limit: int
     per: float = 60.0
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if (
@@ -57,9 +62,14 @@ class Rate:
             raise ValueError(
                 f"Rate.per must be a positive, finite number of seconds, not {self.per!r}"
             )
+        if self.key is not None and not (isinstance(self.key, str) and self.key):
+            raise ValueError(
+                f"Rate.key must be an argument's name or None, not {self.key!r}"
+            )
 
     def __str__(self) -> str:
-        return f"{self.limit} per {self.per:g} s"
+        apart = f" per {self.key}" if self.key is not None else ""
+        return f"{self.limit} per {self.per:g} s{apart}"
 
 
 # A pause found still running by less than this after sleeping to a slot is over: the limiter's
@@ -74,7 +84,8 @@ POLL = 0.01
 
 # Slack's published rates per tier (https://docs.slack.dev/apis/web-api/rate-limits): minimums,
 # so a client that keeps to them is never refused for its own calls. `special` methods have a
-# rule of their own (see each method's docs) and no default rate: only Retry-After pauses apply.
+# rule of their own: the generated `Endpoint.rate` where Slack documents one as a rate
+# (`x-slack-rate-limit`), else no default rate: only Retry-After pauses apply.
 TIER_RATES: Mapping[int | str, Rate] = MappingProxyType(
     {1: Rate(1), 2: Rate(20), 3: Rate(50), 4: Rate(100)}
 )

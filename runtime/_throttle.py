@@ -26,8 +26,9 @@ class RateLimits:
     Args:
         tiers: Rates per tier, merged over `TIER_RATES` (`{3: Rate(40)}` slows Tier 3 down;
             `{"special": Rate(1, per=1.0)}` gives special methods a rate; None removes one).
-        methods: Rates per Slack method name, over the tier's (`{"chat.postMessage": Rate(1,
-            per=1.0)}`); None leaves a method unlimited.
+        methods: Rates per Slack method name, over the method's own rule and its tier's
+            (`{"chat.postMessage": Rate(1, per=1.0)}`: one a second in all channels together);
+            None leaves a method unlimited.
         limiter: Where windows and pauses live: a `LocalLimiter` (default, this process), a
             `RedisLimiter` (shared by processes and machines), or your own `Limiter`.
         identity: The workspace-and-app identity to key by, instead of one derived from each
@@ -36,6 +37,11 @@ class RateLimits:
         secret: The key of the hash that turns a token into its identity (see `DEFAULT_SECRET`).
         margin: Seconds added to every window, for a server that counts more strictly than
             Slack (none needed for Slack: a slot is held until a window after the answer).
+
+    A method's rate is the first of: its entry in `methods`, the rule Slack documents for it
+    (the generated `Endpoint.rate`, such as one message a second per channel for
+    `chat.postMessage`), its tier's. A rate with a `key` keeps a window for each value of that
+    argument; the value is keyed by a hash, like the token.
 
     Pass one instance to several clients to make them share their budgets.
     """
@@ -74,15 +80,20 @@ class RateLimits:
                 f"margin must be a finite number of seconds >= 0, not {margin!r}"
             )
         self.margin = margin
-        self._held: dict[tuple[str, Tier | None], Rate | None] = {}
+        self._held: dict[tuple[str, Tier | None, Rate | None], Rate | None] = {}
 
     def __repr__(self) -> str:
         return f"RateLimits(limiter={self.limiter!r})"
 
-    def rate_for(self, method: str, tier: Tier | None) -> Rate | None:
-        """The rate a method is held to: its own, else its tier's, else none."""
+    def rate_for(
+        self, method: str, tier: Tier | None, rule: Rate | None = None
+    ) -> Rate | None:
+        """The rate a method is held to: the one given for it, else its documented `rule`,
+        else its tier's, else none."""
         if method in self.methods:
             return self.methods[method]
+        if rule is not None:
+            return rule
         return self.tiers.get(tier) if tier is not None else None
 
     def identity_of(self, token: str | None) -> str:
@@ -98,26 +109,49 @@ class RateLimits:
         )
         return digest.hexdigest()
 
+    def _hashed(self, value: object) -> str:
+        """An argument's value as a key part: a keyed hash, so no value is kept in clear."""
+        import hashlib
+
+        text = value if isinstance(value, str) else str(value)
+        digest = hashlib.blake2b(
+            text.encode("utf-8", "surrogatepass"), key=self._secret, digest_size=16
+        )
+        return digest.hexdigest()
+
     def throttle(
         self,
         token: str | None,
         method: str,
         tier: Tier | None,
         rate: Rate | None = None,
+        *,
+        rule: Rate | None = None,
+        arguments: Mapping[str, Any] | None = None,
     ) -> Throttle:
-        """One call's place in the limits (`rate` overrides the method's for this call)."""
+        """One call's place in the limits: `rate` overrides the method's for this call, `rule`
+        is the method's documented rate, `arguments` (wire names) give a keyed rate its value.
+        """
         if rate is not None:
             held = self._with_margin(rate)
-        elif (method, tier) in self._held:
-            held = self._held[(method, tier)]
+        elif (method, tier, rule) in self._held:
+            held = self._held[(method, tier, rule)]
         else:
-            held = self._held[(method, tier)] = self._with_margin(
-                self.rate_for(method, tier)
+            held = self._held[(method, tier, rule)] = self._with_margin(
+                self.rate_for(method, tier, rule)
             )
-        return Throttle(self.limiter, f"{self.identity_of(token)}:{method}", held)
+        key = f"{self.identity_of(token)}:{method}"
+        value = None
+        if held is not None and held.key is not None and arguments is not None:
+            value = arguments.get(held.key)
+        if value is not None:
+            key = f"{key}:{self._hashed(value)}"
+        return Throttle(self.limiter, key, held)
 
     def _with_margin(self, rate: Rate | None) -> Rate | None:
-        return None if rate is None else Rate(rate.limit, rate.per + self.margin)
+        if rate is None:
+            return None
+        return Rate(rate.limit, rate.per + self.margin, rate.key)
 
 
 class Throttle:
@@ -273,20 +307,28 @@ class ClientLimits:
         tier: Tier | None,
         token: str | None,
         rate_limit: Rate | RateLimits | bool | None,
+        *,
+        rule: Rate | None = None,
+        arguments: Mapping[str, Any] | None = None,
     ) -> Throttle | None:
-        """One call's throttle, or None when nothing limits it."""
+        """One call's throttle, or None when nothing limits it (`rule`: the method's
+        documented rate; `arguments`: the call's, by wire name, for a keyed rate)."""
         if rate_limit is None or rate_limit is True:
             policy = self.policy
             if policy is None and rate_limit is True:
                 policy = self._fallback()
-            return None if policy is None else policy.throttle(token, method, tier)
+            if policy is None:
+                return None
+            return policy.throttle(token, method, tier, rule=rule, arguments=arguments)
         if rate_limit is False:
             return None
         if isinstance(rate_limit, RateLimits):
-            return rate_limit.throttle(token, method, tier)
+            return rate_limit.throttle(
+                token, method, tier, rule=rule, arguments=arguments
+            )
         if isinstance(rate_limit, Rate):
             policy = self.policy or self._fallback()
-            return policy.throttle(token, method, tier, rate_limit)
+            return policy.throttle(token, method, tier, rate_limit, arguments=arguments)
         raise TypeError(
             "rate_limit must be a Rate, a RateLimits, True or False,"
             f" not {type(rate_limit).__name__}"

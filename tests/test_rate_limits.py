@@ -61,6 +61,7 @@ def test_special_tiers_and_notes_reach_the_endpoint_and_bad_tiers_are_errors(tmp
     operation = spec["paths"]["/calls.info"]["get"]
     operation["x-slack-rate-limit-tier"] = "special"
     operation["x-slack-rate-limit-note"] = "One call per second per Call."
+    operation["x-slack-rate-limit"] = {"limit": 1, "per": 1, "key": "id"}
     del spec["paths"]["/calls.end"]["post"]["x-slack-rate-limit-tier"]
     (tmp_path / "special.yaml").write_text(yaml.safe_dump(spec))
     assert cli.main(["--spec", str(tmp_path / "special.yaml"), "--out", str(tmp_path / "out"), "--no-cache"]) == 0
@@ -68,6 +69,7 @@ def test_special_tiers_and_notes_reach_the_endpoint_and_bad_tiers_are_errors(tmp
     info = module[module.index("_CALLS_INFO = "):module.index("_CALLS_PARTICIPANTS_ADD = ")]
     end = module[module.index("_CALLS_END = "):module.index("_CALLS_INFO = ")]
     assert 'tier="special"' in info and "tier=" not in end
+    assert 'rate=Rate(1, per=1.0, key="id")' in info and "rate=" not in end
     assert "Rate limit: special: One call per second per Call." in module
 
     operation["x-slack-rate-limit-tier"] = 7
@@ -76,6 +78,26 @@ def test_special_tiers_and_notes_reach_the_endpoint_and_bad_tiers_are_errors(tmp
     error = capsys.readouterr().err
     assert "/paths/~1calls.info/get/x-slack-rate-limit-tier" in error and "not 7" in error
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(("rule", "where", "says"), [
+    ("1 per second", "", "must be a mapping"),
+    ({"limit": 1, "per": 1, "scope": "id"}, "", "not scope"),
+    ({"limit": 0, "per": 1}, "/limit", "not 0"),
+    ({"limit": True, "per": 1}, "/limit", "not True"),
+    ({"limit": 1}, "/per", "not None"),
+    ({"limit": 1, "per": float("inf")}, "/per", "not inf"),
+    ({"limit": 1, "per": 1, "key": "channel"}, "/key", "not 'channel'"),
+])
+def test_a_misshapen_rate_rule_is_a_located_error(rule: Any, where: str, says: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    spec["paths"]["/calls.info"]["get"]["x-slack-rate-limit"] = rule
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(spec))
+    assert cli.main(["--spec", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "out"), "--no-cache"]) == 2
+    error = capsys.readouterr().err
+    assert f"/paths/~1calls.info/get/x-slack-rate-limit{where}" in error and says in error, error
+    assert not (tmp_path / "out").exists()
 
 
 def test_16_threads_share_one_budget_without_a_429() -> None:

@@ -163,7 +163,12 @@ def test_rate_limits_idempotency_pagination_and_errors_use_the_shared_extensions
     assert operation(spec, "users.list")[1]["x-slack-paginate"] == {"style": "cursor", "items": "members"}
     assert operation(spec, "files.list")[1]["x-slack-paginate"] == {"style": "page", "items": "files"}
     post = operation(spec, "chat.postMessage")[1]
-    assert post["x-slack-rate-limit-tier"] == "special" and post["x-slack-rate-limit-note"]
+    assert post["x-slack-rate-limit-tier"] == "special" and "per channel" in post["x-slack-rate-limit-note"]
+    assert post["x-slack-rate-limit"] == {"limit": 1, "per": 1, "key": "channel"}  # Slack's rate-limit guide
+    metadata = operation(spec, "admin.analytics.messages.metadata")[1]  # the reference's note states a rate
+    assert metadata["x-slack-rate-limit"] == {"limit": 1200, "per": 60}
+    ruled = {op["operationId"] for item in spec["paths"].values() for op in item.values() if "x-slack-rate-limit" in op}
+    assert ruled == {"chat.postMessage", "admin.analytics.messages.metadata"}  # the other 8 special: no rate stated
     assert "x-slack-idempotent" not in post and "x-slack-paginate" not in post
     assert post["x-slack-errors"]["channel_not_found"]
     # reads are resendable; a method that reserves something (files:write) is not, whatever its name
@@ -194,6 +199,11 @@ def test_only_reads_are_idempotent_and_exports_that_send_something_are_not(spec:
     overlaid, _ = apply_overlays(document(spec), [OVERLAY])
     assert overlaid.data["paths"]["/apps.manifest.export"]["post"]["x-slack-idempotent"] is True
     assert "x-slack-idempotent" not in overlaid.data["paths"]["/admin.users.unsupportedVersions.export"]["post"]
+    # a "get" that refreshes the token it returns when asked (force_refresh): each call may issue a new one
+    assert "apps.auth.external.get" in marked
+    resent = {path.strip("/") for path, item in overlaid.data["paths"].items()
+              for op in item.values() if op.get("x-slack-idempotent")}
+    assert resent == marked - {"apps.auth.external.get"} | {"apps.manifest.export"}
 
 
 def test_named_objects_are_components_built_once_and_reused(spec: dict[str, Any]) -> None:

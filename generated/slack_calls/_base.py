@@ -48,8 +48,8 @@ TOKEN_ENVIRONMENT_VARIABLE = "SLACK_TOKEN"
 
 
 class Endpoint:
-    """How one Slack method is called: its name, HTTP verb, body encoding, credentials and
-    rate-limit tier."""
+    """How one Slack method is called: its name, HTTP verb, body encoding, credentials,
+    rate-limit tier and the rate Slack documents for it, if any."""
 
     __slots__ = (
         "auth",
@@ -59,6 +59,7 @@ class Endpoint:
         "idempotent",
         "json_fields",
         "name",
+        "rate",
         "tier",
         "token_required",
     )
@@ -75,6 +76,7 @@ class Endpoint:
         auth: str = "bearer",
         files: tuple[str, ...] = (),
         tier: Tier | None = None,
+        rate: Rate | None = None,
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -90,6 +92,8 @@ class Endpoint:
         self.files = files  # multipart fields that carry files (see _multipart)
         # Slack's rate-limit tier: 1 to 4, "special", or None (unknown)
         self.tier = tier
+        # the special rule Slack documents (`x-slack-rate-limit`), over the tier's rate
+        self.rate = rate
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
@@ -293,7 +297,12 @@ class BaseClient(_Settings):
             strict,
         )
         attempts.throttle = self._limits.throttle(
-            endpoint.name, endpoint.tier, attempts.token, rate_limit
+            endpoint.name,
+            endpoint.tier,
+            attempts.token,
+            rate_limit,
+            rule=endpoint.rate,
+            arguments=arguments,
         )
         throttle = attempts.throttle
         while True:
@@ -439,7 +448,12 @@ class AsyncBaseClient(_Settings):
             strict,
         )
         attempts.throttle = self._limits.throttle(
-            endpoint.name, endpoint.tier, attempts.token, rate_limit
+            endpoint.name,
+            endpoint.tier,
+            attempts.token,
+            rate_limit,
+            rule=endpoint.rate,
+            arguments=arguments,
         )
         throttle = attempts.throttle
         while True:
