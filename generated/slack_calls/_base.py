@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from . import _encoding as encoding
 from ._attempts import Attempts, R
+from ._checks import ArgumentCheck, check_arguments, compiled
 from ._errors import (
     SlackAuthError,
 )
@@ -48,10 +49,11 @@ TOKEN_ENVIRONMENT_VARIABLE = "SLACK_TOKEN"
 
 
 class Endpoint:
-    """How one Slack method is called: its name, HTTP verb, body encoding, credentials and
-    rate-limit tier."""
+    """How one Slack method is called: its name, HTTP verb, body encoding, credentials,
+    rate-limit tier, and the types its arguments take."""
 
     __slots__ = (
+        "_checks",
         "auth",
         "body",
         "files",
@@ -59,8 +61,10 @@ class Endpoint:
         "idempotent",
         "json_fields",
         "name",
+        "names",
         "tier",
         "token_required",
+        "types",
     )
 
     def __init__(
@@ -75,6 +79,8 @@ class Endpoint:
         auth: str = "bearer",
         files: tuple[str, ...] = (),
         tier: Tier | None = None,
+        types: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -90,9 +96,22 @@ class Endpoint:
         self.files = files  # multipart fields that carry files (see _multipart)
         # Slack's rate-limit tier: 1 to 4, "special", or None (unknown)
         self.tier = tier
+        # wire name -> the types the argument takes, as a code (see _checks)
+        self.types = types or {}
+        self.names = names or {}  # wire name -> Python name, where they differ
+        self._checks: dict[str, ArgumentCheck] | None = None
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
+
+    @property
+    def checks(self) -> dict[str, ArgumentCheck]:
+        """Each typed argument's check, made at the first call rather than at import (a whole
+        spec's package defines thousands)."""
+        checks = self._checks
+        if checks is None:
+            checks = self._checks = compiled(self.types, self.names)
+        return checks
 
 
 class _Settings:
@@ -152,6 +171,9 @@ class _Settings:
         strict: bool | None = None,
     ) -> Attempts[R]:
         """The request for one call, and the policy that sees it through."""
+        # the declared arguments only: neither extra_args nor api_call's are checked
+        if endpoint.types:
+            check_arguments(endpoint.name, endpoint.checks, arguments)
         verb, kind = endpoint.http_method, endpoint.body
         if extra_args:
             arguments = _merged(endpoint, arguments, extra_args)
