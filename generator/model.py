@@ -202,6 +202,31 @@ class Binary:
 Type = Primitive | ListOf | MapOf | ModelRef | EnumRef | UnionOf | AliasRef | Binary
 
 
+def _check_atoms(kind: Type, items: bool) -> list[str] | None:
+    """What a value of `kind` may be at run time, as the runtime's check atoms (enums are str, as
+    their members are); the items of a list of scalars are checked too, except inside a union."""
+    if isinstance(kind, Primitive):
+        return None if kind.name == "Any" else [kind.name]
+    if isinstance(kind, EnumRef):
+        return ["str"]
+    if isinstance(kind, ListOf):
+        item = _check_atoms(kind.item, items=False) if items else None
+        if item is not None and isinstance(kind.item, (Primitive, EnumRef)):
+            # a `Sequence[str]`, which a str also is: Slack reads `"U1,U2"` as the list
+            return (["str"] if item == ["str"] else []) + [f"list[{item[0]}]"]
+        return ["list"]
+    if isinstance(kind, MapOf):
+        return ["map"]
+    if isinstance(kind, ModelRef):
+        return ["model"]
+    if isinstance(kind, UnionOf):
+        options = [_check_atoms(option, items=False) for option in kind.options]
+        if any(option is None for option in options):
+            return None
+        return [atom for option in options if option is not None for atom in option]
+    return None  # a recursive alias, a file
+
+
 @dataclass(frozen=True)
 class Alias:
     """The definition of an `AliasRef`: its name and the type it stands for."""
@@ -387,6 +412,21 @@ class Parameter:
     def annotation(self) -> str:
         return self.input_annotation if self.required else f"{self.input_annotation} | None"
 
+    @property
+    def check(self) -> str | None:
+        """The types the runtime checks this argument against before sending (see the runtime's
+        `_checks`), as `|`-joined atoms following `input_annotation`; None: not checked (`Any`,
+        files, recursive aliases, unions of shapes with no simple type)."""
+        atoms = _check_atoms(self.type, items=True)
+        if atoms is None:
+            return None
+        if self.json_encoded:  # a JSON argument also takes the string you encoded yourself
+            if isinstance(self.type, Primitive):  # `str | Mapping[str, Any] | Sequence[Any]`
+                atoms = ["json", "map", "list"]
+            else:
+                atoms = [atom if atom != "str" else "json" for atom in atoms] + ["json"]
+        return "|".join(dict.fromkeys(atoms))
+
 
 @dataclass(frozen=True)
 class ErrorCode:
@@ -457,6 +497,18 @@ class Method:
     @property
     def json_fields(self) -> tuple[str, ...]:
         return tuple(p.wire_name for p in self.parameters if p.json_encoded)
+
+    @property
+    def type_checks(self) -> tuple[tuple[str, str], ...]:
+        """(wire name, check code) of each argument the runtime checks before sending."""
+        return tuple((p.wire_name, p.check) for p in self.parameters if p.check is not None)
+
+    @property
+    def renamed(self) -> tuple[tuple[str, str], ...]:
+        """(wire name, Python name) of each checked argument whose names differ, so that a
+        TypeError names the argument as the caller typed it."""
+        return tuple((p.wire_name, p.name) for p in self.parameters
+                     if p.check is not None and p.name != p.wire_name)
 
     @property
     def call_class(self) -> str:

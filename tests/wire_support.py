@@ -89,6 +89,8 @@ def value_for(parameter: m.Parameter, api: m.Api) -> Any:
         return SECRET
     if parameter.json_encoded:
         kind = parameter.type
+        if isinstance(kind, m.UnionOf):  # the first shape it offers (`list | str`: a list)
+            kind = next(option for option in kind.options if option != m.Primitive("str"))
         if isinstance(kind, m.ListOf):
             return [{"type": "section", "text": TEXT}] if not isinstance(kind.item, m.Primitive) else ["x", "y"]
         return {"type": "modal", "title": TEXT, "n": 1, "on": True}

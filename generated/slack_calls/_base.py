@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from . import _encoding as encoding
 from ._attempts import Attempts, R
+from ._checks import ArgumentCheck, check_arguments, compiled
 from ._errors import (
     SlackAuthError,
 )
@@ -49,9 +50,11 @@ TOKEN_ENVIRONMENT_VARIABLE = "SLACK_TOKEN"
 
 class Endpoint:
     """How one Slack method is called: its name, HTTP verb, body encoding, credentials,
-    rate-limit tier and the rate Slack documents for it, if any."""
+    rate-limit tier and the rate Slack documents for it, if any, and the types its
+    arguments take."""
 
     __slots__ = (
+        "_checks",
         "auth",
         "body",
         "files",
@@ -59,9 +62,11 @@ class Endpoint:
         "idempotent",
         "json_fields",
         "name",
+        "names",
         "rate",
         "tier",
         "token_required",
+        "types",
     )
 
     def __init__(
@@ -77,6 +82,8 @@ class Endpoint:
         files: tuple[str, ...] = (),
         tier: Tier | None = None,
         rate: Rate | None = None,
+        types: Mapping[str, str] | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.http_method = http_method
@@ -94,9 +101,22 @@ class Endpoint:
         self.tier = tier
         # the special rule Slack documents (`x-slack-rate-limit`), over the tier's rate
         self.rate = rate
+        # wire name -> the types the argument takes, as a code (see _checks)
+        self.types = types or {}
+        self.names = names or {}  # wire name -> Python name, where they differ
+        self._checks: dict[str, ArgumentCheck] | None = None
 
     def __repr__(self) -> str:
         return f"Endpoint({self.name!r}, {self.http_method!r})"
+
+    @property
+    def checks(self) -> dict[str, ArgumentCheck]:
+        """Each typed argument's check, made at the first call rather than at import (a whole
+        spec's package defines thousands)."""
+        checks = self._checks
+        if checks is None:
+            checks = self._checks = compiled(self.types, self.names)
+        return checks
 
 
 class _Settings:
@@ -156,6 +176,9 @@ class _Settings:
         strict: bool | None = None,
     ) -> Attempts[R]:
         """The request for one call, and the policy that sees it through."""
+        # the declared arguments only: neither extra_args nor api_call's are checked
+        if endpoint.types:
+            check_arguments(endpoint.name, endpoint.checks, arguments)
         verb, kind = endpoint.http_method, endpoint.body
         if extra_args:
             arguments = _merged(endpoint, arguments, extra_args)

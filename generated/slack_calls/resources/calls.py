@@ -16,12 +16,26 @@ _CALLS_ADD = Endpoint(
     "POST",
     body="form",
     json_fields=("users",),
+    types={
+        "external_unique_id": "str",
+        "join_url": "str",
+        "external_display_id": "str",
+        "desktop_app_join_url": "str",
+        "date_start": "int",
+        "title": "str",
+        "created_by": "str",
+        "users": "list|json",
+    },
     tier=3,
 )
 _CALLS_END = Endpoint(
     "calls.end",
     "POST",
     body="form",
+    types={
+        "id": "str",
+        "duration": "int",
+    },
     tier=3,
 )
 _CALLS_INFO = Endpoint(
@@ -29,6 +43,7 @@ _CALLS_INFO = Endpoint(
     "GET",
     body="none",
     idempotent=True,
+    types={"id": "str"},
     tier=3,
 )
 _CALLS_PARTICIPANTS_ADD = Endpoint(
@@ -36,6 +51,10 @@ _CALLS_PARTICIPANTS_ADD = Endpoint(
     "POST",
     body="form",
     json_fields=("users",),
+    types={
+        "id": "str",
+        "users": "list|json",
+    },
     tier=3,
 )
 _CALLS_PARTICIPANTS_REMOVE = Endpoint(
@@ -43,12 +62,22 @@ _CALLS_PARTICIPANTS_REMOVE = Endpoint(
     "POST",
     body="form",
     json_fields=("users",),
+    types={
+        "id": "str",
+        "users": "list|json",
+    },
     tier=3,
 )
 _CALLS_UPDATE = Endpoint(
     "calls.update",
     "POST",
     body="form",
+    types={
+        "id": "str",
+        "title": "str",
+        "join_url": "str",
+        "desktop_app_join_url": "str",
+    },
     tier=3,
 )
 
