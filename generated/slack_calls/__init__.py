@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         ResponseMetadata,
     )
 
-__version__ = "2.0.1"
+__version__ = "2.0.0"
 """This client's version (semantic versioning for code that calls it; see CHANGELOG.md)."""
 
 __all__ = [
