@@ -36,6 +36,7 @@ ESCAPING_FILTERS = frozenset({"docstring", "docstring_line", "comment", "markdow
 CODE_ATTRIBUTES = frozenset({
     "size_argument", "position_argument", "item_annotation", "style", "call_class",  # pagination
     "rate_limit_tier",  # validated: 1 to 4 or "special"
+    "limit", "per",  # x-slack-rate-limit, validated at build: a whole number and a float
     "name", "class_name", "package", "constant", "http_method", "body_encoding", "python_path", "anchor",
     "annotation", "input_annotation", "response", "distribution", "version", "attribute", "example_call",
     "model_bases", "typing_imports", "decoder", "decode_function", "default_expression", "resource", "type",
