@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import walks_support
 from loopback import Reply, SlackServer
 from walks_support import SPEC
 
@@ -21,7 +22,6 @@ from generator.errors import SpecError
 
 TOKEN = "xoxb-walk-secret"
 KINDS = ("sync", "async")
-FAST = {"backoff": 0.001, "max_backoff": 0.004}
 
 
 @pytest.fixture
@@ -42,24 +42,9 @@ PAGES = [history_page(1, "c2"), history_page(3, "c3"), history_page(5, "")]
 RATE_LIMITED = Reply(status=429, headers={"Retry-After": "0"}, body={"ok": False, "error": "ratelimited"})
 
 
-def walk(kind: str, package: ModuleType, server: SlackServer, method: str, what: str, **arguments: Any) -> list[Any]:
-    """`list(client.<method>.<what>(**arguments))` on a new blocking or async client."""
-    options = {"token": TOKEN, "base_url": server.url, **FAST}
-
-    def target(client: Any) -> Any:
-        for name in method.split("."):
-            client = getattr(client, name)
-        return getattr(client, what)(**arguments)
-
-    if kind == "sync":
-        with package.Client(**options) as client:
-            return list(target(client))
-
-    async def run() -> list[Any]:
-        async with package.AsyncClient(**options) as client:
-            return [item async for item in target(client)]
-
-    return asyncio.run(run())
+def walk(kind: str, package: ModuleType, server: SlackServer, method: str, what: str,
+         **arguments: Any) -> list[Any]:
+    return walks_support.walk(kind, package, server, method, what, token=TOKEN, **arguments)
 
 
 def cursors(server: SlackServer) -> list[str | None]:

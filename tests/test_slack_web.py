@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import walks_support
 from conftest import ROOT, MypyRun
 from loopback import Reply, SlackServer
 
@@ -338,24 +339,9 @@ KINDS = ("sync", "async")
 FAST = {"backoff": 0.001, "max_backoff": 0.004}
 
 
-def walk(kind: str, web: ModuleType, server: SlackServer, method: str, what: str, **arguments: Any) -> list[Any]:
-    """`list(client.<method>.<what>(**arguments))` on a new blocking or async client of the whole API."""
-    options = {"token": TOKEN, "base_url": server.url, **FAST}
-
-    def target(client: Any) -> Any:
-        for name in method.split("."):
-            client = getattr(client, name)
-        return getattr(client, what)(**arguments)
-
-    if kind == "sync":
-        with web.Client(**options) as client:
-            return list(target(client))
-
-    async def run() -> list[Any]:
-        async with web.AsyncClient(**options) as client:
-            return [item async for item in target(client)]
-
-    return asyncio.run(run())
+def walk(kind: str, web: ModuleType, server: SlackServer, method: str, what: str,
+         **arguments: Any) -> list[Any]:
+    return walks_support.walk(kind, web, server, method, what, token=TOKEN, **arguments)
 
 
 def replying(server: SlackServer, *replies: Any) -> SlackServer:

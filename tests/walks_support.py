@@ -3,12 +3,15 @@ written once per test session into a temporary folder and imported from there.""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from conftest import ROOT
+from loopback import SlackServer
 
 from generator import read_spec
 from generator.build import Selection, build
@@ -34,3 +37,24 @@ def import_package(folder: Path) -> ModuleType:
         return importlib.import_module(PACKAGE)
     finally:
         sys.path.remove(str(folder))
+
+
+def walk(kind: str, package: ModuleType, server: SlackServer, method: str, what: str, *, token: str,
+         **arguments: Any) -> list[Any]:
+    """`list(client.<method>.<what>(**arguments))` on a new blocking or async client of `package`."""
+    options = {"token": token, "base_url": server.url, "backoff": 0.001, "max_backoff": 0.004}
+
+    def target(client: Any) -> Any:
+        for name in method.split("."):
+            client = getattr(client, name)
+        return getattr(client, what)(**arguments)
+
+    if kind == "sync":
+        with package.Client(**options) as client:
+            return list(target(client))
+
+    async def run() -> list[Any]:
+        async with package.AsyncClient(**options) as client:
+            return [item async for item in target(client)]
+
+    return asyncio.run(run())

@@ -122,6 +122,8 @@ class Endpoint:
 class _Settings:
     """Configuration and request building, shared by the blocking and the async client."""
 
+    _limits: ClientLimits  # set by each client
+
     def __init__(
         self,
         token: str | None,
@@ -174,8 +176,9 @@ class _Settings:
         deadline: float | None,
         extra_args: Mapping[str, Any] | None = None,
         strict: bool | None = None,
+        rate_limit: Rate | RateLimits | bool | None = None,
     ) -> Attempts[R]:
-        """The request for one call, and the policy that sees it through."""
+        """The request for one call, the policy that sees it through, and its rate limit."""
         # the declared arguments only: neither extra_args nor api_call's are checked
         if endpoint.types:
             check_arguments(endpoint.name, endpoint.checks, arguments)
@@ -238,6 +241,14 @@ class _Settings:
             self, endpoint, request, response_type, token, retries, secrets
         )
         attempts.strict = self.strict if strict is None else bool(strict)
+        attempts.throttle = self._limits.throttle(
+            endpoint.name,
+            endpoint.tier,
+            token,
+            rate_limit,
+            rule=endpoint.rate,
+            arguments=arguments,
+        )
         return attempts
 
 
@@ -318,14 +329,7 @@ class BaseClient(_Settings):
             deadline,
             extra_args,
             strict,
-        )
-        attempts.throttle = self._limits.throttle(
-            endpoint.name,
-            endpoint.tier,
-            attempts.token,
             rate_limit,
-            rule=endpoint.rate,
-            arguments=arguments,
         )
         throttle = attempts.throttle
         while True:
@@ -469,14 +473,7 @@ class AsyncBaseClient(_Settings):
             deadline,
             extra_args,
             strict,
-        )
-        attempts.throttle = self._limits.throttle(
-            endpoint.name,
-            endpoint.tier,
-            attempts.token,
             rate_limit,
-            rule=endpoint.rate,
-            arguments=arguments,
         )
         throttle = attempts.throttle
         while True:
