@@ -8,6 +8,7 @@ exhaust memory, in memory. The numbers in the test names are the items of the is
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import json
 import logging
 import threading
@@ -92,6 +93,18 @@ def calls(kind: str, url: str, steps: list[tuple[Endpoint, float]], **options: A
 
 def serve(play: Callable[[Conn], None]) -> RawServer:
     return RawServer(play)
+
+
+# A hostile server that makes the client hang must fail the run, not stall it: past this many
+# seconds (each test takes at most a few), the process prints every thread's stack and exits.
+WATCHDOG = 60
+
+
+@pytest.fixture(autouse=True)
+def watchdog() -> Iterator[None]:
+    faulthandler.dump_traceback_later(WATCHDOG, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture
