@@ -17,10 +17,9 @@ is raised instead, and the caller, who knows its `external_unique_id`, decides.
 
 How long a call may take: each attempt is bounded by `deadline` (waiting for a pooled connection,
 connecting, sending and reading the whole answer; by default twice `timeout`, which bounds each
-wait for the server), and the
-waits before and between attempts (backoffs, `Retry-After`s and rate-limit slots) together by
-`max_retry_time` (one wait is never shorter than `backoff`, nor longer than `max_retry_after`).
-So a call ends within
+wait for the server), and the waits before and between attempts (backoffs, `Retry-After`s and
+rate-limit slots) together by `max_retry_time` (one wait is never shorter than `backoff`, nor
+longer than `max_retry_after`). So a call ends within
 `(max_retries + 1) * deadline + max_retry_time` seconds: 240 s with the defaults.
 
 A successful call (`ok: true`) never raises because of the response's shape unless the client or
@@ -193,8 +192,8 @@ class Attempts(Generic[R]):
         try:
             self._retry_or_raise(error, safe=safe, transient=transient)
         except SlackError as raised:
-            # Chain the cause for debugging, unless a server echoed the token into it.
-            raise raised from (None if self._leaks_token(exc) else exc)
+            # Chain the cause for debugging, unless a server echoed a secret into it.
+            raise raised from (None if self._leaks_secret(exc) else exc)
 
     def _success(self, response: Response, data: dict[str, Any]) -> R:
         def decode() -> R:
@@ -365,7 +364,7 @@ class Attempts(Generic[R]):
             body=response.body,
         )
 
-    def _leaks_token(self, exc: BaseException | None) -> bool:
+    def _leaks_secret(self, exc: BaseException | None) -> bool:
         while exc is not None:
             if any(
                 leaks(str(exc), secret) or leaks(repr(exc), secret)

@@ -103,15 +103,11 @@ class RateLimits:
         Computed afresh each time (a microsecond), so no table of tokens is kept."""
         if self.identity is not None:
             return self.identity
-        import hashlib
-
-        digest = hashlib.blake2b(
-            (token or "").encode(), key=self._secret, digest_size=16
-        )
-        return digest.hexdigest()
+        return self._hashed(token or "")
 
     def _hashed(self, value: object) -> str:
-        """An argument's value as a key part: a keyed hash, so no value is kept in clear."""
+        """A key part that keeps nothing in clear: the keyed hash of a token or of an
+        argument's value."""
         import hashlib
 
         text = value if isinstance(value, str) else str(value)

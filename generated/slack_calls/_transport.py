@@ -308,9 +308,8 @@ class HttpTransport:
         except ssl.SSLCertVerificationError:
             sock.close()
             raise  # retrying cannot fix a certificate
-        except (
-            OSError
-        ) as exc:  # the TLS handshake failed: nothing of the request was sent
+        except OSError as exc:
+            # the TLS handshake failed: nothing of the request was sent
             sock.close()
             raise ConnectFailed(
                 f"no TLS session with {host}:{port}: {exc}",
