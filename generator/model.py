@@ -526,12 +526,22 @@ class Method:
 
     @property
     def rate_limit_text(self) -> str:
-        """The rate limit as the docs state it: `Tier 3`, `special: <note>`, or "" when unknown."""
+        """The rate limit as the docs state it: `Tier 3`, `special: <note>`, and the rule the
+        client keeps by default when there is one; "" when unknown."""
         if self.rate_limit_tier is None:
-            return ""
-        if self.rate_limit_tier == "special":
-            return f"special: {self.rate_limit_note}" if self.rate_limit_note else "special"
-        return f"Tier {self.rate_limit_tier}"
+            text = ""
+        elif self.rate_limit_tier == "special":
+            text = f"special: {self.rate_limit_note}" if self.rate_limit_note else "special"
+        else:
+            text = f"Tier {self.rate_limit_tier}"
+        rule = self.rate_limit
+        if rule is None:
+            return text
+        apart = f" for each {rule.key}" if rule.key else ""
+        kept = f"client keeps to {rule.limit} call(s) in any {rule.per:g} s{apart}"
+        if not text:
+            return f"the {kept}"
+        return f"{text} The {kept}" if text.endswith(".") else f"{text}; the {kept}"
 
 
 @dataclass(frozen=True)

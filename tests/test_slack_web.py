@@ -462,7 +462,9 @@ def test_special_methods_carry_the_rule_slack_documents_and_the_default_keeps_it
     chat = importlib.import_module(f"{WHOLE}.resources.chat")
     assert chat._CHAT_POST_MESSAGE.tier == "special"
     assert chat._CHAT_POST_MESSAGE.rate == web.Rate(1, per=1.0, key="channel")
-    assert "Rate limit: special: 1 message per second per channel" in Path(chat.__file__).read_text()
+    source = Path(chat.__file__).read_text()
+    assert "Rate limit: special: 1 message per second per channel" in source
+    assert "client keeps to 1 call(s) in any 1 s for each channel" in " ".join(source.split())
     metadata = importlib.import_module(f"{WHOLE}.resources.admin")._ADMIN_ANALYTICS_MESSAGES_METADATA
     assert metadata.rate == web.Rate(1200, per=60.0)
     assert chat._CHAT_GET_PERMALINK.tier == "special" and chat._CHAT_GET_PERMALINK.rate is None
